@@ -1,0 +1,418 @@
+// Requests from the network handed to apps, and the apps' responses completed and sent
+// (drachtio-protocol.md §3, §5.3; drachtio-traces.md flows 2, 5, 6, 7, 8).
+import type { Header, SipRequest, SipResponse } from '../sip/message/types.ts';
+import { getHeader, getHeaders } from '../sip/message/headers.ts';
+import { cseq, fromTag, toTag } from '../sip/message/accessors.ts';
+import { parseNameAddr } from '../sip/message/name-addr.ts';
+import { reasonPhrase } from '../sip/status.ts';
+import type { ServerTransaction } from './transaction-layer.ts';
+import type { Destination, MessageSource } from './transport/types.ts';
+import type { AppSession } from './wire/app-session.ts';
+import { wireTime } from './wire/codec.ts';
+import { AppMessageError, appResponse, findHeader, sniffContentType, splitAppMessage, substituteLocalhost } from './app-message.ts';
+import { dialogIdOf, type Dialog } from './dialogs.ts';
+import { emitCdr, networkMeta, newTransactionId, randomToken, wireText, type CoreContext, cid } from './core-context.ts';
+import { uriDestination } from './destinations.ts';
+
+/** A request from the network that an app owns until it sends a final response. */
+interface IncomingRequest {
+  transactionId: string;
+  tx: ServerTransaction;
+  req: SipRequest;
+  source: MessageSource;
+  app: AppSession;
+  /** The dialog an in-dialog request belongs to (absent once the dialog is gone, e.g. after BYE). */
+  dialog?: Dialog;
+  /** True for an INVITE/SUBSCRIBE outside any dialog (it may create one). */
+  dialogCreating: boolean;
+  toTag?: string;
+  provisionalSent: boolean;
+  finalSent: boolean;
+  noAnswerTimer?: NodeJS.Timeout;
+}
+
+/** Methods that, arriving with a To-tag we do not know, are offered to apps as new requests (§5.5). */
+const NEW_EVEN_WITH_TO_TAG = new Set(['INFO', 'OPTIONS', 'MESSAGE', 'NOTIFY', 'SUBSCRIBE', 'PUBLISH', 'REGISTER']);
+const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'INFO', 'PRACK', 'UPDATE', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'PUBLISH']);
+
+export class UasCore {
+  private readonly incoming = new Map<string, IncomingRequest>();
+  private readonly byTx = new WeakMap<ServerTransaction, IncomingRequest>();
+
+  constructor(
+    private readonly ctx: CoreContext,
+    /** Server-originated BYE on a dialog (ACK timeout), implemented by the UAC half. */
+    private readonly sendServerBye: (dialog: Dialog, reasonText: string) => void,
+  ) {}
+
+  get pendingCount(): number {
+    return this.incoming.size;
+  }
+
+  // ---------------------------------------------------------------- network -> app
+
+  onRequest(req: SipRequest, source: MessageSource, tx: ServerTransaction | undefined, cancels: ServerTransaction | undefined): void {
+    if (req.method === 'ACK') {
+      this.onAck(req, source);
+      return;
+    }
+    if (!tx) return;
+    if (req.method === 'CANCEL') {
+      this.onCancel(req, tx, cancels);
+      return;
+    }
+    const tag = toTag(req);
+    if (tag !== undefined) {
+      const dialog = this.ctx.dialogs.match(cid(req), tag);
+      if (dialog) {
+        this.onInDialog(req, source, tx, dialog);
+        return;
+      }
+      if (!NEW_EVEN_WITH_TO_TAG.has(req.method)) {
+        this.respondLocally(tx, req, KNOWN_METHODS.has(req.method) ? 481 : 501);
+        if (req.method === 'INVITE') emitCdr(this.ctx, 'attempt', 'network', undefined, wireText(req).text);
+        return;
+      }
+    }
+    if (!KNOWN_METHODS.has(req.method)) {
+      this.respondLocally(tx, req, 501);
+      return;
+    }
+    if (req.method === 'BYE' || req.method === 'UPDATE' || req.method === 'PRACK') {
+      this.respondLocally(tx, req, 481);
+      return;
+    }
+    this.onNewRequest(req, source, tx);
+  }
+
+  private onNewRequest(req: SipRequest, source: MessageSource, tx: ServerTransaction): void {
+    const { text, bytes } = wireText(req);
+    const isInvite = req.method === 'INVITE';
+    if (isInvite) emitCdr(this.ctx, 'attempt', 'network', undefined, text);
+    const app = this.ctx.router.select(req.method);
+    if (!app) {
+      this.ctx.log.warn({ method: req.method, callId: cid(req) }, 'no app routed for this method: 503');
+      const res = this.respondLocally(tx, req, 503);
+      if (isInvite) emitCdr(this.ctx, 'stop', 'application', 'call-rejected', wireText(res).text);
+      return;
+    }
+    const rec: IncomingRequest = {
+      transactionId: newTransactionId(),
+      tx,
+      req,
+      source,
+      app,
+      dialogCreating: isInvite || req.method === 'SUBSCRIBE',
+      provisionalSent: false,
+      finalSent: false,
+    };
+    this.track(rec);
+    // drachtio forgets an unanswered request after 64*T1; we answer it instead (§10 #6).
+    rec.noAnswerTimer = setTimeout(() => {
+      if (!rec.provisionalSent && !rec.finalSent && this.incoming.get(rec.transactionId) === rec) {
+        this.ctx.log.warn({ callId: cid(req), method: req.method, app: app.name }, 'app did not answer a request in time: 500');
+        this.finishLocally(rec, 500, 'SIP;cause=500;text="application did not respond"');
+      }
+    }, 64 * this.ctx.timers.t1);
+    rec.noAnswerTimer.unref?.();
+    app.send(['sip', 'network', ...networkMeta(bytes, source), rec.transactionId, '', source.local.address, String(source.local.port), ''], text);
+  }
+
+  private onInDialog(req: SipRequest, source: MessageSource, tx: ServerTransaction, dialog: Dialog): void {
+    const seq = cseq(req).seq;
+    if (req.method === 'INVITE' || req.method === 'UPDATE') {
+      // RFC 3261 §12.2.2 target refresh (the C++ server skips it, §10 #8).
+      const contact = getHeader(req, 'contact');
+      if (contact) {
+        try {
+          dialog.remoteTarget = parseNameAddr(contact).rawUri;
+        } catch {
+          this.respondLocally(tx, req, 400, 'SIP;cause=400;text="bad Contact"');
+          return;
+        }
+      }
+    }
+    if (seq > dialog.remoteCSeq) dialog.remoteCSeq = seq;
+    const { text, bytes } = wireText(req);
+    if (req.method === 'BYE') {
+      // drachtio removes the dialog on receipt of a BYE (§5.3).
+      this.ctx.dialogs.remove(dialog);
+      emitCdr(this.ctx, 'stop', 'network', 'normal-release', text);
+    }
+    if (!dialog.owner.isOpen) {
+      this.respondLocally(tx, req, 481);
+      return;
+    }
+    const rec: IncomingRequest = {
+      transactionId: newTransactionId(),
+      tx,
+      req,
+      source,
+      app: dialog.owner,
+      dialogCreating: false,
+      toTag: dialog.localTag,
+      provisionalSent: false,
+      finalSent: false,
+    };
+    if (req.method !== 'BYE') rec.dialog = dialog;
+    this.track(rec);
+    rec.noAnswerTimer = setTimeout(() => {
+      if (!rec.finalSent && this.incoming.get(rec.transactionId) === rec) this.finishLocally(rec, 500, 'SIP;cause=500;text="application did not respond"');
+    }, 64 * this.ctx.timers.t1);
+    rec.noAnswerTimer.unref?.();
+    dialog.owner.send(['sip', 'network', ...networkMeta(bytes, source), rec.transactionId, dialog.id, ''], text);
+  }
+
+  private onAck(req: SipRequest, source: MessageSource): void {
+    const tag = toTag(req);
+    if (tag === undefined) return;
+    const dialog = this.ctx.dialogs.match(cid(req), tag);
+    const pending = dialog?.pending2xx;
+    if (!dialog || !pending || pending.cseq !== cseq(req).seq) return; // stray or retransmitted ACK: dropped
+    pending.stop();
+    dialog.pending2xx = undefined;
+    if (!dialog.owner.isOpen) return;
+    const txnId = dialog.inviteTransactionId !== undefined && pending.cseq === dialog.inviteCSeq ? dialog.inviteTransactionId : newTransactionId();
+    const { text, bytes } = wireText(req);
+    const meta = networkMeta(bytes, source);
+    meta[1] = ''; // drachtio leaves the protocol token empty on delivered ACKs (traces Part 3)
+    dialog.owner.send(['sip', 'network', ...meta, txnId, dialog.id, ''], text);
+  }
+
+  private onCancel(req: SipRequest, cancelTx: ServerTransaction, inviteTx: ServerTransaction | undefined): void {
+    const rec = inviteTx ? this.byTx.get(inviteTx) : undefined;
+    if (!rec || rec.finalSent || this.incoming.get(rec.transactionId) !== rec) {
+      // RFC 3261 §9.2: nothing to cancel (or already answered: the CANCEL has no effect; drachtio answers 481).
+      this.respondLocally(cancelTx, req, 481);
+      return;
+    }
+    this.respondLocally(cancelTx, req, 200, undefined, rec.toTag);
+    const res487 = this.localResponse(rec.req, 487, undefined, rec.toTag ?? randomToken());
+    rec.tx.respond(res487);
+    rec.finalSent = true;
+    this.untrack(rec);
+    const dialogId = rec.provisionalSent ? dialogIdOf(cid(rec.req), fromTag(rec.req) ?? '') : '';
+    const { text, bytes } = wireText(req);
+    if (rec.app.isOpen) rec.app.send(['sip', 'network', ...networkMeta(bytes, rec.source), rec.transactionId, dialogId, ''], text);
+    if (rec.provisionalSent) emitCdr(this.ctx, 'stop', 'network', 'call-canceled', wireText(rec.req).text);
+  }
+
+  // ---------------------------------------------------------------- app -> network
+
+  /** `sip|<transactionId>|` with a response from the app. */
+  onAppResponse(app: AppSession, msgId: string, transactionId: string, sip: string): void {
+    const nok = (reason: string): void => app.respond(msgId, ['NOK', reason]);
+    let appRes: SipResponse;
+    try {
+      appRes = appResponse(splitAppMessage(sip));
+    } catch (err) {
+      nok(err instanceof AppMessageError ? err.message : 'invalid response');
+      return;
+    }
+    const rec = this.incoming.get(transactionId);
+    if (!rec) {
+      const method = findHeader(appRes.headers, 'CSeq')?.split(/\s+/)[1]?.toUpperCase();
+      nok(method === 'CANCEL' ? '200 OK to incoming CANCEL is automatically generated by the stack' : 'Response not sent due to unknown transaction');
+      return;
+    }
+    if (rec.finalSent) {
+      nok('Response not sent: a final response was already sent');
+      return;
+    }
+    const status = appRes.status;
+    const listener = this.ctx.addresses.listenerFor(rec.source.protocol, rec.source.local);
+    const hostport = this.ctx.addresses.hostport(listener);
+    const res = this.completeResponse(rec, appRes, hostport, this.ctx.addresses.contactUri(listener));
+    const isInvite = rec.req.method === 'INVITE';
+    const dialogId = rec.dialogCreating
+      ? dialogIdOf(cid(rec.req), fromTag(rec.req) ?? '')
+      : rec.dialog && this.ctx.dialogs.get(rec.dialog.id) === rec.dialog
+        ? rec.dialog.id
+        : '';
+
+    if (status >= 200) {
+      rec.finalSent = true;
+      this.untrack(rec);
+    } else if (status > 100) {
+      rec.provisionalSent = true;
+    }
+    rec.tx.respond(res);
+    const { text, bytes } = wireText(res);
+    const proto = isInvite ? rec.source.protocol : '';
+    app.respond(msgId, ['OK', 'application', String(bytes), proto, rec.source.remote.address, String(rec.source.remote.port), wireTime(), transactionId, dialogId, '', 'Msg sent:', ''], text);
+
+    if (isInvite && status >= 200 && status < 300) {
+      if (rec.dialogCreating) {
+        const dialog = this.createUasDialog(rec, res, dialogId);
+        emitCdr(this.ctx, 'start', 'application', 'uas', text);
+        this.start2xxRetransmission(dialog, rec, res);
+      } else if (rec.dialog) {
+        this.start2xxRetransmission(rec.dialog, rec, res);
+      }
+    } else if (isInvite && status >= 300 && rec.dialogCreating) {
+      emitCdr(this.ctx, 'stop', 'application', 'call-rejected', text);
+    }
+  }
+
+  /** Fill in what the app leaves to the server (drachtio-protocol.md §3.3). */
+  private completeResponse(rec: IncomingRequest, appRes: SipResponse, hostport: string, contactUri: string): SipResponse {
+    const req = rec.req;
+    const status = appRes.status;
+    const headers: Header[] = [];
+    const vias = getHeaders(req, 'via');
+    for (const v of status === 100 ? vias.slice(0, 1) : vias) headers.push({ name: 'Via', value: v });
+    const appValue = (name: string): string | undefined => findHeader(appRes.headers, name);
+    headers.push({ name: 'From', value: substituteLocalhost(appValue('From') ?? getHeader(req, 'from') ?? '', hostport) });
+    let to = substituteLocalhost(appValue('To') ?? getHeader(req, 'to') ?? '', hostport);
+    if (status > 100) {
+      const given = /;\s*tag=([^;\s>]+)/i.exec(to)?.[1];
+      if (given) rec.toTag ??= given;
+      else {
+        rec.toTag ??= randomToken();
+        to = `${to};tag=${rec.toTag}`;
+      }
+    }
+    headers.push({ name: 'To', value: to });
+    headers.push({ name: 'Call-ID', value: appValue('Call-ID') ?? cid(req) });
+    headers.push({ name: 'CSeq', value: appValue('CSeq') ?? getHeader(req, 'cseq') ?? '' });
+    if (rec.dialogCreating && status > 100 && status < 300) {
+      for (const rr of getHeaders(req, 'record-route')) headers.push({ name: 'Record-Route', value: rr });
+    }
+    const appContact = appValue('Contact');
+    if (appContact !== undefined) headers.push({ name: 'Contact', value: substituteLocalhost(appContact, hostport) });
+    else if ((rec.dialogCreating && status >= 200 && status < 300) || (!rec.dialogCreating && rec.dialog && req.method === 'INVITE')) {
+      headers.push({ name: 'Contact', value: `<${contactUri}>` });
+    }
+    let contentType = appValue('Content-Type');
+    if (contentType === undefined && appRes.body.length > 0) contentType = sniffContentType(appRes.body);
+    if (contentType !== undefined) headers.push({ name: 'Content-Type', value: contentType });
+    const skip = new Set(['From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Content-Type']);
+    for (const h of appRes.headers) {
+      if (skip.has(h.name)) continue;
+      headers.push({ name: h.name, value: h.name === 'P-Asserted-Identity' ? substituteLocalhost(h.value, hostport) : h.value });
+    }
+    headers.push({ name: 'Content-Length', value: String(appRes.body.length) });
+    return { kind: 'response', version: 'SIP/2.0', status, reason: appRes.reason || reasonPhrase(status), headers, body: appRes.body };
+  }
+
+  private createUasDialog(rec: IncomingRequest, res: SipResponse, dialogId: string): Dialog {
+    const req = rec.req;
+    const contact = getHeader(req, 'contact');
+    const remoteTarget = contact ? safeUri(contact) ?? req.uri : req.uri;
+    const routeSet = getHeaders(req, 'record-route');
+    const destination: Destination =
+      routeSet.length > 0
+        ? uriDestination(safeUri(routeSet[0] as string) ?? remoteTarget, rec.source.protocol)
+        : // No Record-Route: answer where the INVITE came from (NAT-safe; same connection on TCP).
+          { protocol: rec.source.protocol, address: rec.source.remote.address, port: rec.source.remote.port, ...(rec.source.connectionId ? { connectionId: rec.source.connectionId } : {}) };
+    const dialog: Dialog = {
+      id: dialogId,
+      role: 'uas',
+      callId: cid(req),
+      localTag: rec.toTag ?? '',
+      remoteTag: fromTag(req) ?? '',
+      localParty: getHeader(res, 'to') ?? '',
+      remoteParty: getHeader(req, 'from') ?? '',
+      remoteTarget,
+      routeSet,
+      localCSeq: 1,
+      remoteCSeq: cseq(req).seq,
+      localContact: getHeader(res, 'contact') ?? '',
+      destination,
+      owner: rec.app,
+      inviteTransactionId: rec.transactionId,
+      inviteCSeq: cseq(req).seq,
+    };
+    const existing = this.ctx.dialogs.get(dialogId);
+    if (existing) this.ctx.dialogs.remove(existing);
+    this.ctx.dialogs.add(dialog);
+    return dialog;
+  }
+
+  /** RFC 3261 §13.3.1.4: the UAS core resends its 2xx until the ACK; no ACK in 64*T1 ends the dialog. */
+  private start2xxRetransmission(dialog: Dialog, rec: IncomingRequest, res: SipResponse): void {
+    dialog.pending2xx?.stop();
+    const { t1, t2 } = this.ctx.timers;
+    const unreliable = rec.source.protocol === 'udp';
+    let interval = t1;
+    let retransmit: NodeJS.Timeout | undefined;
+    const schedule = (): void => {
+      retransmit = setTimeout(() => {
+        rec.tx.respond(res);
+        interval = Math.min(interval * 2, t2);
+        schedule();
+      }, interval);
+    };
+    if (unreliable) schedule();
+    const giveUp = setTimeout(() => {
+      if (dialog.pending2xx !== pending) return;
+      clearTimeout(retransmit);
+      dialog.pending2xx = undefined;
+      this.ctx.log.warn({ callId: dialog.callId }, 'no ACK for our 2xx: ending the dialog with BYE');
+      this.sendServerBye(dialog, 'ACK timeout');
+    }, 64 * t1);
+    const pending = {
+      cseq: cseq(rec.req).seq,
+      stop: (): void => {
+        clearTimeout(retransmit);
+        clearTimeout(giveUp);
+      },
+    };
+    dialog.pending2xx = pending;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private track(rec: IncomingRequest): void {
+    this.incoming.set(rec.transactionId, rec);
+    this.byTx.set(rec.tx, rec);
+    rec.tx.onTerminated(() => this.untrack(rec));
+  }
+
+  private untrack(rec: IncomingRequest): void {
+    if (rec.noAnswerTimer) clearTimeout(rec.noAnswerTimer);
+    if (this.incoming.get(rec.transactionId) === rec) this.incoming.delete(rec.transactionId);
+  }
+
+  private finishLocally(rec: IncomingRequest, status: number, reason?: string): void {
+    rec.finalSent = true;
+    this.untrack(rec);
+    rec.tx.respond(this.localResponse(rec.req, status, reason, rec.toTag ?? randomToken()));
+  }
+
+  /** A response the server generates itself, with an optional Reason header (RFC 3326). */
+  localResponse(req: SipRequest, status: number, reason?: string, tag?: string): SipResponse {
+    const headers: Header[] = [];
+    for (const v of getHeaders(req, 'via')) headers.push({ name: 'Via', value: v });
+    headers.push({ name: 'From', value: getHeader(req, 'from') ?? '' });
+    let to = getHeader(req, 'to') ?? '';
+    if (status > 100 && toTag(req) === undefined) to = `${to};tag=${tag ?? randomToken()}`;
+    headers.push({ name: 'To', value: to });
+    headers.push({ name: 'Call-ID', value: getHeader(req, 'call-id') ?? '' });
+    headers.push({ name: 'CSeq', value: getHeader(req, 'cseq') ?? '' });
+    if (reason) headers.push({ name: 'Reason', value: reason });
+    headers.push({ name: 'Content-Length', value: '0' });
+    return { kind: 'response', version: 'SIP/2.0', status, reason: reasonPhrase(status), headers, body: Buffer.alloc(0) };
+  }
+
+  private respondLocally(tx: ServerTransaction, req: SipRequest, status: number, reason?: string, tag?: string): SipResponse {
+    const res = this.localResponse(req, status, reason, tag);
+    tx.respond(res);
+    return res;
+  }
+
+  /** An app went away: answer what it still owed (drachtio leaves them hanging, §2.6). */
+  onAppGone(app: AppSession): void {
+    for (const rec of [...this.incoming.values()]) {
+      if (rec.app === app && !rec.finalSent) this.finishLocally(rec, rec.req.method === 'BYE' ? 200 : 500, 'SIP;cause=500;text="application disconnected"');
+    }
+  }
+}
+
+function safeUri(nameAddr: string): string | undefined {
+  try {
+    return parseNameAddr(nameAddr).rawUri;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,54 @@
+// Our drachtio-compatible SIP server started in-process on free loopback ports, and unmodified
+// drachtio-srf apps connected to it, for integration tests.
+import Srf from 'drachtio-srf';
+import { pino, type Logger } from 'pino';
+import { SipServer } from '../../src/server/sip-server.ts';
+import { getFreePort, getFreeUdpTcpPort } from './ports.ts';
+
+export const TEST_SECRET = 'test-secret';
+
+export interface TestSipServer {
+  server: SipServer;
+  sipPort: number;
+  adminPort: number;
+  /** `127.0.0.1:<sipPort>` for sipp. */
+  sipAddress: string;
+  stop(): Promise<void>;
+}
+
+export function testLogger(): Logger {
+  return pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+}
+
+export async function startSipServer(opts: { t1?: number; log?: Logger; adminPort?: number; sipPort?: number } = {}): Promise<TestSipServer> {
+  const sipPort = opts.sipPort ?? (await getFreeUdpTcpPort());
+  const server = await SipServer.start({
+    contacts: [`sip:127.0.0.1:${sipPort};transport=udp,tcp`],
+    admin: { address: '127.0.0.1', port: opts.adminPort ?? (await getFreePort()), secret: TEST_SECRET },
+    timers: { t1: opts.t1 ?? 500, t2: 4000, t4: 5000 },
+    maxMessageSize: 65535,
+    tcpIdleTimeoutMs: 60_000,
+    log: opts.log ?? testLogger(),
+  });
+  return { server, sipPort, adminPort: server.adminPort, sipAddress: `127.0.0.1:${sipPort}`, stop: () => server.close() };
+}
+
+/** Connect an srf app and wait for the authenticate exchange. */
+export async function connectSrf(adminPort: number, secret = TEST_SECRET): Promise<Srf> {
+  const srf = new Srf();
+  await new Promise<void>((resolve, reject) => {
+    srf.on('connect', (err: Error | null) => (err ? reject(err) : resolve()));
+    srf.on('error', (err: Error) => reject(err));
+    void srf.connect({ host: '127.0.0.1', port: adminPort, secret });
+  });
+  return srf;
+}
+
+/** Poll until `check` returns true or the deadline passes. */
+export async function waitFor(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
