@@ -1,0 +1,136 @@
+// The Lua scripts of the bindings engine: read once from lua/*.lua, registered with defineCommand
+// (EVALSHA with NOSCRIPT fallback), and given typed signatures. The only file that touches
+// ioredis custom-command typing.
+import { readFileSync } from 'node:fs';
+import type { Cluster, Redis } from 'ioredis';
+import { xKeyList } from './keys.ts';
+
+function lua(name: string): string {
+  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+}
+
+const LIB = lua('lib');
+/** Per-X scripts get the shared helpers prepended; they all take the 8 keys of X. */
+const X_SCRIPTS = {
+  pnBind: 'bind',
+  pnLookup: 'lookup',
+  pnMutate: 'mutate',
+  pnAddNumber: 'add-number',
+  pnSetStatus: 'set-status',
+  pnRemoveNumber: 'remove-number',
+} as const;
+const X_SOURCES: Record<keyof typeof X_SCRIPTS, string> = Object.fromEntries(
+  Object.entries(X_SCRIPTS).map(([cmd, file]) => [cmd, `${LIB}\n${lua(file)}`]),
+) as Record<keyof typeof X_SCRIPTS, string>;
+const PARTY_PREPARE = lua('party-prepare');
+const PARTY_INDEX = lua('party-index');
+const POOL_BUSY = lua('pool-busy');
+
+/** The common reply of per-X scripts (lua/lib.lua `finish`). */
+export interface XReply {
+  status: string;
+  json: string | null;
+  /** JSON of bindings released lazily on the way (to report and index). */
+  released: string[];
+  /** When X is free of every binding and cool-down (ms). */
+  busyUntil: number;
+  areaCode: string;
+  live: number;
+  tenant: string | null;
+  group: string | null;
+  aux: string | null;
+}
+
+export interface PartyPrepareReply {
+  usedX: string[];
+  hint: string | null;
+  locked: boolean;
+}
+
+type Arg = string | number;
+type RawCommand = (...args: Arg[]) => Promise<unknown>;
+
+function toXReply(raw: unknown): XReply {
+  const r = raw as [string, string | null, string[], number, string, number, string | null, string | null, string | null];
+  return {
+    status: r[0],
+    json: r[1] ?? null,
+    released: r[2] ?? [],
+    busyUntil: Number(r[3]),
+    areaCode: r[4],
+    live: Number(r[5]),
+    tenant: r[6] ?? null,
+    group: r[7] ?? null,
+    aux: r[8] ?? null,
+  };
+}
+
+export interface Scripts {
+  bind(x: string, now: number, coolMs: number, args: { maxPerX: number; pairKey: string; json: string; ttlMs: number; strictArea: string; tenant: string; group: string }): Promise<XReply>;
+  /** Binding JSON found for (caller, X), expired or not; null when none. */
+  lookup(x: string, now: number, caller: string): Promise<string | null>;
+  mutate(x: string, now: number, coolMs: number, op: 'release' | 'ack' | 'started' | 'ended' | 'unbind' | 'update', id: string, extra?: Arg[]): Promise<XReply>;
+  addNumber(x: string, now: number, tenant: string, group: string, areaCode: string): Promise<XReply>;
+  setStatus(x: string, now: number, coolMs: number, status: string): Promise<XReply>;
+  removeNumber(x: string, now: number, coolMs: number): Promise<XReply>;
+  partyPrepare(keys: { usedX: string; pairHints: string; lock: string }, now: number, pairKey: string, lockToken: string, lockMs: number): Promise<PartyPrepareReply>;
+  partyIndex(
+    keys: { usedX: string; bindings: string; pairHints: string; lock: string },
+    a: { id: string; x: string; usedScore: number | '-' | ''; ids: 'add' | 'rem' | ''; pairKey: string; hintMs: number; dropLock: boolean },
+  ): Promise<void>;
+  poolBusy(keys: { busy: string; areaBusy: string }, x: string, busyUntil: number, onlyRaise: boolean): Promise<void>;
+}
+
+export function createScripts(redis: Redis | Cluster): Scripts {
+  for (const [cmd, source] of Object.entries(X_SOURCES)) {
+    redis.defineCommand(cmd, { numberOfKeys: 8, lua: source });
+  }
+  redis.defineCommand('pnPartyPrepare', { numberOfKeys: 3, lua: PARTY_PREPARE });
+  redis.defineCommand('pnPartyIndex', { numberOfKeys: 4, lua: PARTY_INDEX });
+  redis.defineCommand('pnPoolBusy', { numberOfKeys: 2, lua: POOL_BUSY });
+  const cmd = (name: string): RawCommand => {
+    const fn = (redis as unknown as Record<string, RawCommand | undefined>)[name];
+    if (!fn) throw new Error(`script ${name} not defined`);
+    return fn.bind(redis);
+  };
+  const bind = cmd('pnBind');
+  const lookup = cmd('pnLookup');
+  const mutate = cmd('pnMutate');
+  const addNumber = cmd('pnAddNumber');
+  const setStatus = cmd('pnSetStatus');
+  const removeNumber = cmd('pnRemoveNumber');
+  const partyPrepare = cmd('pnPartyPrepare');
+  const partyIndex = cmd('pnPartyIndex');
+  const poolBusy = cmd('pnPoolBusy');
+  return {
+    async bind(x, now, coolMs, a) {
+      return toXReply(await bind(...xKeyList(x), now, coolMs, a.maxPerX, a.pairKey, a.json, a.ttlMs, a.strictArea, a.tenant, a.group));
+    },
+    async lookup(x, now, caller) {
+      const r = (await lookup(...xKeyList(x), now, 0, caller)) as string | null;
+      return r ?? null;
+    },
+    async mutate(x, now, coolMs, op, id, extra = []) {
+      return toXReply(await mutate(...xKeyList(x), now, coolMs, op, id, ...extra));
+    },
+    async addNumber(x, now, tenant, group, areaCode) {
+      return toXReply(await addNumber(...xKeyList(x), now, 0, tenant, group, areaCode));
+    },
+    async setStatus(x, now, coolMs, status) {
+      return toXReply(await setStatus(...xKeyList(x), now, coolMs, status));
+    },
+    async removeNumber(x, now, coolMs) {
+      return toXReply(await removeNumber(...xKeyList(x), now, coolMs));
+    },
+    async partyPrepare(keys, now, pairKey, lockToken, lockMs) {
+      const r = (await partyPrepare(keys.usedX, keys.pairHints, keys.lock, now, pairKey, lockToken, lockMs)) as [string[], string | null, number];
+      return { usedX: r[0], hint: r[1] ?? null, locked: r[2] === 1 };
+    },
+    async partyIndex(keys, a) {
+      await partyIndex(keys.usedX, keys.bindings, keys.pairHints, keys.lock, a.id, a.x, a.usedScore, a.ids, a.pairKey, a.hintMs, a.dropLock ? '1' : '');
+    },
+    async poolBusy(keys, x, busyUntil, onlyRaise) {
+      await poolBusy(keys.busy, keys.areaBusy, x, busyUntil, onlyRaise ? 'GT' : '');
+    },
+  };
+}
