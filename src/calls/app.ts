@@ -1,0 +1,466 @@
+// The calls app: registers srf.invite and executes the plan of plan.ts with createB2BUA.
+// Direct dial (A -> X -> B), return call (B -> X -> A) and AXN are one flow; the plan says whom.
+// Uses drachtio-srf's public API only, so it runs on a real drachtio-server as well as ours.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { BindingService } from '../bindings/model.ts';
+import type { CallEventSink, CallOutcome, CallRecord, HangupBy } from '../records/model.ts';
+import { maskNumber } from '../observability/mask.ts';
+import { serialAttempts } from './failover.ts';
+import type { AttemptFailure } from './failover.ts';
+import { buildCalleeInviteHeaders, buildCallerResponseHeaders, buildRejectHeaders } from './headers.ts';
+import { numberNeedles } from './numbers.ts';
+import { admit, decide } from './plan.ts';
+import type { CallPlan, InviteFacts, LookupResult, Reject } from './plan.ts';
+import { scrubSdp } from './sdp.ts';
+import { isSipError } from './srf-types.ts';
+import type { CallsSrf, SrfDialog, SrfIncomingRequest, SrfMessage, SrfOutgoingResponse, SrfReceivedResponse, SrfSentRequest } from './srf-types.ts';
+import { TrunkTable } from './trunks.ts';
+import type { Trunk } from './trunks.ts';
+
+export type CallMetricOutcome = CallOutcome | 'rejected-untrusted' | 'rejected-invalid';
+
+/** Counters port (implemented by observability/metrics.ts). */
+export interface CallsMetrics {
+  callFinished(labels: { outcome: CallMetricOutcome; status: number; trunk: string }): void;
+}
+
+export interface CallsAppDeps {
+  srf: CallsSrf;
+  bindings: Pick<BindingService, 'lookup' | 'callStarted' | 'callEnded'>;
+  events: CallEventSink;
+  trunks: readonly Trunk[];
+  log: Logger;
+  /** Seconds the callee may ring before we CANCEL and answer the caller 480. */
+  ringTimeoutSeconds: number;
+  /** Calls in progress in this process above which new INVITEs get 503. */
+  maxConcurrentCalls: number;
+  /** Bound on the binding lookup; past it the INVITE gets 503 (default 800 ms: answer within 1 s). */
+  lookupTimeoutMs?: number;
+  /** Retry-After on 503 (default 5 s). */
+  retryAfterSeconds?: number;
+  metrics?: CallsMetrics;
+  now?: () => number;
+  newId?: () => string;
+}
+
+export interface CallsApp {
+  /** Calls being set up or connected in this process. */
+  activeCalls(): number;
+  /** Hangs up every call (BYE both legs, CANCEL pending B legs); resolves when all have ended. */
+  close(): Promise<void>;
+}
+
+// RFC 3326 Reason values of failures we generate ourselves.
+const REASON_NO_ANSWER = 'Q.850;cause=19;text="no answer from user"';
+const REASON_NETWORK = 'Q.850;cause=38;text="network out of order"';
+const REASON_MAX_DURATION = 'Q.850;cause=102;text="maximum call duration"';
+const REASON_SHUTDOWN = 'Q.850;cause=41;text="service shutting down"';
+
+class CallerCancelled extends Error {
+  constructor() {
+    super('caller cancelled before the next attempt');
+    this.name = 'CallerCancelled';
+  }
+}
+
+interface FailureAnswer {
+  status: number;
+  outcome: CallOutcome;
+  /** Reason header when the failure is ours (the callee's own Reason is not relayed). */
+  reason?: string;
+}
+
+/** Maps the last attempt's failure to what the caller gets and the record's outcome. */
+export function answerForFailure(f: AttemptFailure): FailureAnswer {
+  switch (f.kind) {
+    case 'caller-cancelled':
+      return { status: 487, outcome: 'cancelled' };
+    case 'ring-timeout':
+      return { status: 480, outcome: 'no-answer', reason: REASON_NO_ANSWER };
+    case 'error':
+      return { status: 503, outcome: 'failed', reason: REASON_NETWORK };
+    case 'sip': {
+      const s = f.status;
+      if (s === 486 || s === 600) return { status: s, outcome: 'busy' };
+      if (s === 480 || s === 408) return { status: s, outcome: 'no-answer' };
+      // A redirect or a challenge from the carrier means nothing to the caller.
+      if (s < 400 || s === 401 || s === 407) return { status: 502, outcome: 'failed', reason: REASON_NETWORK };
+      return { status: s, outcome: 'failed' };
+    }
+  }
+}
+
+function header(req: SrfMessage, name: string): string | undefined {
+  const v = req.get(name);
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function safely(log: Logger, what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    log.warn({ err }, what);
+  }
+}
+
+export function createCallsApp(deps: CallsAppDeps): CallsApp {
+  const table = new TrunkTable(deps.trunks);
+  const now = deps.now ?? Date.now;
+  const newId = deps.newId ?? randomUUID;
+  const lookupTimeoutMs = deps.lookupTimeoutMs ?? 800;
+  const retryAfterSeconds = deps.retryAfterSeconds ?? 5;
+  const live = new Map<string, { hangup: () => void; done: Promise<void> }>();
+  let active = 0;
+
+  const emit = (log: Logger, kind: keyof CallEventSink, record: CallRecord): void =>
+    safely(log, `call event sink failed: ${kind}`, () => deps.events[kind]({ ...record }));
+
+  const count = (outcome: CallMetricOutcome, status: number, trunk: string): void => {
+    if (deps.metrics) safely(deps.log, 'metrics failed', () => deps.metrics?.callFinished({ outcome, status, trunk }));
+  };
+
+  async function lookupBounded(caller: string, x: string, log: Logger): Promise<LookupResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'store-error'>((resolve) => {
+      timer = setTimeout(() => resolve('store-error'), lookupTimeoutMs);
+    });
+    const lookup = deps.bindings.lookup(caller, x).catch((err: unknown) => {
+      log.error({ err }, 'binding lookup failed');
+      return 'store-error' as const;
+    });
+    try {
+      const r = await Promise.race([lookup, timeout]);
+      if (r === 'store-error') log.warn({ timeoutMs: lookupTimeoutMs }, 'binding lookup unavailable');
+      return r;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function sendReject(res: SrfOutgoingResponse, r: Reject, log: Logger): void {
+    if (res.finalResponseSent) return;
+    safely(log, 'sending rejection failed', () => res.send(r.status, { headers: buildRejectHeaders(r.reason, r.retryAfter) }));
+  }
+
+  function handleInvite(req: SrfIncomingRequest, res: SrfOutgoingResponse): void {
+    const invitedAt = now();
+    // Call-IDs often embed the caller's number: only ever logged masked.
+    let log = deps.log.child({ callId: maskNumber(req.get('Call-ID') ?? '') });
+    let cancelled = false;
+    req.on('cancel', () => {
+      cancelled = true;
+    });
+
+    const facts: InviteFacts = {
+      sourceAddress: req.source_address,
+      requestUri: req.uri,
+      hasBody: typeof req.body === 'string' && req.body.length > 0,
+    };
+    const from = header(req, 'From');
+    const to = header(req, 'To');
+    const pai = header(req, 'P-Asserted-Identity');
+    const contentType = header(req, 'Content-Type');
+    if (from !== undefined) facts.from = from;
+    if (to !== undefined) facts.to = to;
+    if (pai !== undefined) facts.pai = pai;
+    if (contentType !== undefined) facts.contentType = contentType;
+
+    const admitted = admit(facts, table);
+    if (admitted.kind === 'reject') {
+      sendReject(res, admitted, log);
+      const untrusted = admitted.cause === 'untrusted-source';
+      log[untrusted ? 'warn' : 'info'](
+        { status: admitted.status, reason: admitted.reason, source: req.source_address },
+        `call rejected: ${admitted.cause}`,
+      );
+      count(untrusted ? 'rejected-untrusted' : 'rejected-invalid', admitted.status, 'none');
+      return;
+    }
+
+    const record: CallRecord = { id: newId(), kind: 'direct', x: admitted.x, caller: admitted.caller, invitedAt };
+    log = log.child({ x: admitted.x, caller: maskNumber(admitted.caller) });
+
+    void lookupBounded(admitted.caller, admitted.x, log).then((lookup) => {
+      if (cancelled) {
+        // The caller gave up while we looked up: nothing was started.
+        if (!res.finalResponseSent) safely(log, 'sending 487 failed', () => res.send(487));
+        finishRejected(record, 'cancelled', 487, log, admitted.trunk.name);
+        return;
+      }
+      const decision = decide(admitted, lookup, {
+        now: now(),
+        activeCalls: active,
+        maxConcurrentCalls: deps.maxConcurrentCalls,
+        retryAfterSeconds,
+      });
+      if (decision.kind === 'reject') {
+        if (lookup !== null && lookup !== 'store-error') {
+          record.bindingId = lookup.binding.id;
+          record.tenant = lookup.binding.tenant;
+        }
+        sendReject(res, decision, log);
+        log.info({ status: decision.status, reason: decision.reason }, `call rejected: ${decision.cause}`);
+        finishRejected(record, decision.outcome ?? 'failed', decision.status, log, admitted.trunk.name);
+        return;
+      }
+      connect(req, res, decision, record, log.child({ bindingId: decision.binding.id }), () => cancelled);
+    });
+  }
+
+  function finishRejected(record: CallRecord, outcome: CallOutcome, status: number, log: Logger, trunk: string): void {
+    record.endedAt = now();
+    record.outcome = outcome;
+    record.finalStatus = status;
+    if (outcome === 'cancelled') record.hangupBy = 'caller';
+    emit(log, 'started', record);
+    emit(log, 'ended', record);
+    count(outcome, status, trunk);
+  }
+
+  function connect(
+    req: SrfIncomingRequest,
+    res: SrfOutgoingResponse,
+    plan: CallPlan,
+    record: CallRecord,
+    log: Logger,
+    isCancelled: () => boolean,
+  ): void {
+    active++;
+    const key = record.id;
+    const bindingId = plan.binding.id;
+    const started = deps.bindings.callStarted(bindingId).catch((err: unknown) => log.warn({ err }, 'callStarted failed'));
+    Object.assign(record, {
+      tenant: plan.binding.tenant,
+      bindingId,
+      callee: plan.target,
+      direction: plan.direction,
+      ...(plan.binding.outId !== undefined ? { outId: plan.binding.outId } : {}),
+    });
+    emit(log, 'started', record);
+    log.info({ callee: maskNumber(plan.target), direction: plan.direction, gateways: plan.targetUris.length }, 'call connecting');
+
+    const cc = plan.trunk.countryCode;
+    const callerDigits = numberNeedles(plan.caller, cc);
+    const calleeDigits = numberNeedles(plan.target, cc);
+    const hasBody = typeof req.body === 'string' && req.body.length > 0;
+
+    let earlyMedia = false;
+    let ringTimedOut = false;
+    let ringTimer: NodeJS.Timeout | undefined;
+    let pending: SrfSentRequest | undefined;
+    let shuttingDown = false;
+    let resolveDone: () => void = () => undefined;
+    const done = new Promise<void>((r) => {
+      resolveDone = r;
+    });
+    let hangupConnected: (() => void) | undefined;
+    live.set(key, {
+      hangup: () => {
+        shuttingDown = true;
+        if (hangupConnected) hangupConnected();
+        else if (pending) safely(log, 'cancel failed', () => pending?.cancel());
+      },
+      done,
+    });
+
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(ringTimer);
+      active--;
+      live.delete(key);
+      emit(log, 'ended', record);
+      count(record.outcome ?? 'failed', record.finalStatus ?? 0, plan.trunk.name);
+      void started
+        .then(() => deps.bindings.callEnded(bindingId))
+        .catch((err: unknown) => log.warn({ err }, 'callEnded failed'))
+        .finally(resolveDone);
+    };
+
+    const relayProvisional = (prov: SrfReceivedResponse): void => {
+      if (prov.status <= 100 || res.finalResponseSent) return;
+      if (record.ringingAt === undefined) {
+        record.ringingAt = now();
+        emit(log, 'ringing', record);
+      }
+      const body = prov.body ? scrubSdp(prov.body, { forbidden: calleeDigits }) : undefined;
+      if (body) earlyMedia = true;
+      const headers = buildCallerResponseHeaders(prov.headers, { x: plan.x, hasBody: body !== undefined }, calleeDigits);
+      safely(log, 'relaying provisional failed', () => res.send(prov.status, body !== undefined ? { headers, body } : { headers }));
+    };
+
+    const attempt = (uri: string, index: number): Promise<{ uas: SrfDialog; uac: SrfDialog }> => {
+      if (isCancelled() || shuttingDown) return Promise.reject(new CallerCancelled());
+      ringTimedOut = false;
+      log.debug({ attempt: index }, 'calling gateway');
+      return deps.srf.createB2BUA(
+        req,
+        res,
+        uri,
+        {
+          headers: buildCalleeInviteHeaders(req.headers, { x: plan.x, targetUri: uri, hasBody }, callerDigits),
+          responseHeaders: (calleeRes) =>
+            buildCallerResponseHeaders(calleeRes.headers, { x: plan.x, hasBody: !!calleeRes.body }, calleeDigits),
+          localSdpB: hasBody
+            ? (scrubSdp(req.body, { forbidden: callerDigits }) ?? '')
+            : (sdp: string) => scrubSdp(sdp, { forbidden: callerDigits }) ?? '',
+          localSdpA: (sdp: string) => scrubSdp(sdp, { forbidden: calleeDigits }) ?? '',
+          proxyRequestHeaders: [],
+          proxyResponseHeaders: [],
+          // Failures and provisionals are relayed by us, with our headers (failover decides when).
+          passFailure: false,
+          passProvisionalResponses: false,
+          callingNumber: plan.x,
+          callingName: '',
+          calledNumber: plan.target,
+        },
+        {
+          cbRequest: (err, sent) => {
+            if (err) return;
+            pending = sent;
+            if (isCancelled() || shuttingDown) {
+              safely(log, 'cancel failed', () => sent.cancel());
+              return;
+            }
+            clearTimeout(ringTimer);
+            ringTimer = setTimeout(() => {
+              ringTimedOut = true;
+              log.info({ ringTimeoutSeconds: deps.ringTimeoutSeconds }, 'ring timeout: cancelling callee');
+              safely(log, 'cancel failed', () => sent.cancel());
+            }, deps.ringTimeoutSeconds * 1000);
+          },
+          cbProvisional: relayProvisional,
+        },
+      );
+    };
+
+    const classify = (err: unknown): AttemptFailure => {
+      clearTimeout(ringTimer);
+      if (err instanceof CallerCancelled || isCancelled()) return { kind: 'caller-cancelled' };
+      if (ringTimedOut || shuttingDown) return { kind: 'ring-timeout' };
+      if (isSipError(err)) return { kind: 'sip', status: err.status };
+      log.warn({ err }, 'b-leg failed without a SIP answer');
+      return { kind: 'error', error: err };
+    };
+
+    void serialAttempts(plan.targetUris, attempt, classify, () => earlyMedia).then((result) => {
+      clearTimeout(ringTimer);
+      pending = undefined;
+      if (!result.ok) {
+        const answer = answerForFailure(result.failure);
+        if (!res.finalResponseSent) {
+          const headers = answer.reason !== undefined ? buildRejectHeaders(answer.reason) : {};
+          safely(log, 'sending failure failed', () => res.send(answer.status, { headers }));
+        }
+        record.endedAt = now();
+        record.outcome = answer.outcome;
+        record.finalStatus = answer.status;
+        if (answer.outcome === 'cancelled') record.hangupBy = 'caller';
+        log.info({ status: answer.status, outcome: answer.outcome, attempts: result.attempt + 1 }, 'call not connected');
+        finish();
+        return;
+      }
+      bridge(result.value.uas, result.value.uac);
+    });
+
+    const bridge = (uas: SrfDialog, uac: SrfDialog): void => {
+      const answeredAt = now();
+      record.answeredAt = answeredAt;
+      record.finalStatus = 200;
+      emit(log, 'answered', record);
+      log.info('call answered');
+
+      let maxTimer: NodeJS.Timeout | undefined;
+      const end = (by: HangupBy): void => {
+        if (finished) return;
+        clearTimeout(maxTimer);
+        record.endedAt = now();
+        record.durationSeconds = Math.round((record.endedAt - answeredAt) / 1000);
+        record.outcome = 'answered';
+        record.hangupBy = by;
+        log.info({ hangupBy: by, durationSeconds: record.durationSeconds }, 'call ended');
+        finish();
+      };
+      const release = (dialog: SrfDialog, reason?: string): void => {
+        void dialog.destroy(reason !== undefined ? { headers: { Reason: reason } } : undefined).catch((err: unknown) => {
+          log.debug({ err }, 'BYE failed');
+        });
+      };
+
+      uas.on('destroy', () => {
+        end('caller');
+        release(uac);
+      });
+      uac.on('destroy', () => {
+        end('callee');
+        release(uas);
+      });
+      // Re-INVITE either way (hold/resume, codec change): offer and answer scrubbed in transit.
+      uas.on('modify', (mreq, mres) => relayModify(uas, uac, mreq, mres, callerDigits, calleeDigits, log));
+      uac.on('modify', (mreq, mres) => relayModify(uac, uas, mreq, mres, calleeDigits, callerDigits, log));
+      // No transfers: REFER would reveal or reach a party outside the binding.
+      uas.on('refer', (_r, s) => s.send(403));
+      uac.on('refer', (_r, s) => s.send(403));
+
+      const hangupBoth = (by: HangupBy, reason: string): void => {
+        end(by);
+        release(uas, reason);
+        release(uac, reason);
+      };
+      hangupConnected = () => hangupBoth('system', REASON_SHUTDOWN);
+      if (shuttingDown) {
+        hangupConnected();
+        return;
+      }
+      if (plan.maxCallSeconds !== undefined) {
+        const seconds = plan.maxCallSeconds;
+        maxTimer = setTimeout(() => {
+          log.info({ maxCallSeconds: seconds }, 'maximum call duration reached');
+          hangupBoth('system', REASON_MAX_DURATION);
+        }, seconds * 1000);
+      }
+    };
+  }
+
+  deps.srf.invite(handleInvite);
+
+  return {
+    activeCalls: () => active,
+    async close() {
+      const calls = [...live.values()];
+      for (const c of calls) c.hangup();
+      await Promise.all(calls.map((c) => c.done));
+    },
+  };
+}
+
+function relayModify(
+  from: SrfDialog,
+  to: SrfDialog,
+  req: SrfMessage,
+  res: SrfOutgoingResponse,
+  forbiddenTowards: readonly string[],
+  forbiddenBack: readonly string[],
+  log: Logger,
+): void {
+  const sdpHeaders = { 'Content-Type': 'application/sdp' };
+  if (!req.body) {
+    // A re-INVITE without offer (RFC 3261 §14.1): answer with our current session.
+    const body = from.local.sdp;
+    res.send(200, body ? { headers: sdpHeaders, body } : {});
+    return;
+  }
+  const offer = scrubSdp(req.body, { forbidden: forbiddenTowards }) ?? '';
+  to.modify(offer).then(
+    (answer) => {
+      const body = scrubSdp(answer, { forbidden: forbiddenBack });
+      res.send(200, body ? { headers: sdpHeaders, body } : {});
+    },
+    (err: unknown) => {
+      log.info({ err: isSipError(err) ? err.status : String(err) }, 're-INVITE refused by the other leg');
+      res.send(isSipError(err) ? err.status : 500);
+    },
+  );
+}
