@@ -6,8 +6,9 @@ import { loadConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { startEmbeddedRedis } from './infra/embedded-redis.ts';
 import { connectRedis, redactRedisUrl } from './infra/redis-client.ts';
-import { createLogger, type Logger } from './observability/logger.ts';
-import { createMetricsRegistry, type Registry } from './observability/metrics.ts';
+import { createLogger } from './observability/logger.ts';
+import { createMetricsRegistry } from './observability/metrics.ts';
+import { buildServices, type Handles } from './compose.ts';
 
 /** Exit codes: 0 clean stop, 1 failure at run time, 2 bad configuration. */
 const EXIT_OK = 0;
@@ -15,32 +16,6 @@ const EXIT_FAILURE = 1;
 const EXIT_CONFIG = 2;
 const SHUTDOWN_DEADLINE_MS = 20_000;
 const REPEAT_SIGNAL_WINDOW_MS = 2_000;
-
-/** A part of the product with a lifetime: started in list order, stopped in reverse. */
-interface Service {
-  name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** What the services are built from. */
-interface Deps {
-  config: Config;
-  log: Logger;
-  metrics: Registry;
-  redis: Redis;
-}
-
-/**
- * The product's services, in start order. The lead wires them here as their modules land:
- *   1. the SIP server (src/server/sip-server.ts) on config.sip.contacts + the drachtio admin port,
- *   2. the B2BUA calls app (src/calls/app.ts), a drachtio-srf client of that server,
- *   3. the HTTP API (src/api/app.ts), listening on config.http.listen.
- * Each entry: { name, start: () => ..., stop: () => ... } closing over `deps`.
- */
-function buildServices(_deps: Deps): Service[] {
-  return [];
-}
 
 function loadConfigOrExit(): Config {
   try {
@@ -130,7 +105,8 @@ async function main(): Promise<void> {
     }
     running.push({ name: 'redis-client', stop: async () => void (await redis.quit()) });
 
-    const services = buildServices({ config, log, metrics, redis });
+    const handles: Handles = {};
+    const services = buildServices({ config, log, metrics, redis }, handles);
     for (const service of services) {
       if (shuttingDown) return;
       await service.start();
@@ -142,7 +118,9 @@ async function main(): Promise<void> {
         ...redisInfo,
         dataDir: config.dataDir,
         sipContacts: config.sip.contacts,
-        httpListen: config.http.listen,
+        httpListen: handles.httpAddress ?? config.http.listen,
+        sipListeners: handles.sipServer?.addresses.hostports(false),
+        drachtioAdminPort: handles.sipServer?.adminPort,
         trunks: config.trunks.map((t) => t.name),
         services: services.map((s) => s.name),
         startupMs: Date.now() - startedAt,

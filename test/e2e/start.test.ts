@@ -2,7 +2,7 @@
 // no process left behind, and a second start reuses the data. A bad config value exits with 2.
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -61,13 +61,16 @@ function processesUsing(dir: string): Array<{ pid: number; cmdline: string }> {
 }
 
 async function serviceEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
+  // The drachtio admin port has no env override: a config file gives it a free one.
+  const configFile = join(dataDir, '..', `${basename(dataDir)}-config.json`);
+  writeFileSync(configFile, JSON.stringify({ sip: { adminPort: await getFreePort() } }));
   return {
     ...process.env,
     PN_DATA_DIR: dataDir,
     PN_HTTP_LISTEN: `127.0.0.1:${await getFreePort()}`,
     PN_SIP_CONTACT: `sip:127.0.0.1:${await getFreeUdpTcpPort()};transport=udp,tcp`,
     PN_REDIS_URL: '',
-    PN_CONFIG: '',
+    PN_CONFIG: configFile,
     PN_LOG_LEVEL: 'info',
   };
 }
