@@ -120,6 +120,7 @@ export function buildServices(rt: Runtime, handles: Handles = {}): Service[] {
     },
   };
 
+  // Our own drachtio-compatible server, unless the app is to run against an external drachtio-server.
   const sip: Service = {
     name: 'sip-server',
     async start() {
@@ -144,9 +145,10 @@ export function buildServices(rt: Runtime, handles: Handles = {}): Service[] {
       const server = handles.sipServer;
       const store = handles.store;
       const events = handles.events;
-      if (!server || !store || !events) throw new Error('b2bua needs the SIP server and the bindings engine');
+      if (!store || !events) throw new Error('b2bua needs the bindings engine');
       const adminHost = config.sip.adminAddress === '0.0.0.0' ? '127.0.0.1' : config.sip.adminAddress;
-      const srf = await connectSrf({ host: adminHost, port: server.adminPort, secret: config.sip.secret }, log);
+      const adminPort = server ? server.adminPort : config.sip.adminPort;
+      const srf = await connectSrf({ host: adminHost, port: adminPort, secret: config.sip.secret }, log);
       handles.srf = srf;
       handles.calls = createCallsApp({
         srf: asCallsSrf(srf),
@@ -186,8 +188,8 @@ export function buildServices(rt: Runtime, handles: Handles = {}): Service[] {
         },
         readiness: async () => ({
           redis: (await redis.ping().catch(() => '')) === 'PONG',
-          sipServer: handles.sipServer !== undefined,
-          b2bua: handles.sipServer?.hasInviteApp ?? false,
+          sipServer: config.sip.embeddedServer ? handles.sipServer !== undefined : handles.srf !== undefined,
+          b2bua: config.sip.embeddedServer ? (handles.sipServer?.hasInviteApp ?? false) : handles.calls !== undefined,
         }),
       });
       const { host, port } = splitHostPort(config.http.listen);
@@ -201,5 +203,5 @@ export function buildServices(rt: Runtime, handles: Handles = {}): Service[] {
     },
   };
 
-  return [bindings, sip, calls, api];
+  return config.sip.embeddedServer ? [bindings, sip, calls, api] : [bindings, calls, api];
 }

@@ -51,6 +51,10 @@ export const ConfigSchema = Type.Object(
         adminAddress: str({ description: 'Address the drachtio wire-protocol listener binds to', default: '127.0.0.1', format: 'ip', expected: 'an IP address' }),
         adminPort: int({ description: 'Port of the drachtio wire-protocol listener (0 = any free port)', default: 9022, minimum: 0, maximum: 65535 }),
         secret: str({ description: 'Shared secret drachtio-srf clients authenticate with', default: 'cymru', minLength: 1 }),
+        embeddedServer: Type.Boolean({
+          description: 'Run our own SIP server; false = connect the B2BUA app to an external drachtio-server at adminAddress:adminPort with secret',
+          default: true,
+        }),
         timers: section(
           {
             t1Ms: int({ description: 'RFC 3261 T1, round-trip time estimate (ms)', default: 500, minimum: 1 }),

@@ -17,7 +17,8 @@ export function redactRedisUrl(url: string): string {
 }
 
 export async function connectRedis(target: RedisTarget, log: Logger, opts: { connectTimeoutMs?: number } = {}): Promise<Redis> {
-  const common = { lazyConnect: true, connectTimeout: opts.connectTimeoutMs ?? 10_000, maxRetriesPerRequest: 3 };
+  // Auto-pipelining batches the many small commands of concurrent calls into fewer writes.
+  const common = { lazyConnect: true, connectTimeout: opts.connectTimeoutMs ?? 10_000, maxRetriesPerRequest: 3, enableAutoPipelining: true };
   const redis = 'url' in target ? new Redis(target.url, common) : new Redis({ ...common, path: target.socketPath });
   const where = 'url' in target ? redactRedisUrl(target.url) : target.socketPath;
   redis.on('error', (err: Error) => log.warn({ err, redis: where }, 'redis connection error'));

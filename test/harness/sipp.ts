@@ -32,6 +32,8 @@ export interface SippOptions {
   timeoutMs?: number;
   /** Also write the -trace_msg message log into `logs` (verbose). */
   traceMessages?: boolean;
+  /** Read extra files sipp wrote in its working folder (e.g. -trace_rtt CSVs) before it is removed. */
+  collect?: (dir: string) => Promise<void>;
 }
 
 export interface SippStats {
@@ -134,6 +136,7 @@ function spawnSipp(opts: SippOptions, localPort: number, dir: string): Spawned {
       let extra = '';
       // sipp writes <scenario>_<pid>_errors.log and the like in its cwd when it cannot open ours.
       for (const f of await readdir(dir).catch(() => [] as string[])) if (f.endsWith('_errors.log')) extra += await readIfExists(join(dir, f));
+      if (opts.collect) await opts.collect(dir).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
       resolveDone({ exitCode: code === null ? -1 : code > 127 ? code - 256 : code, timedOut, stats, stdout, stderr, logs: logs + extra });
     };

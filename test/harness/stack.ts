@@ -60,7 +60,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   );
   const config = loadConfig({ argv: ['--config', configFile], env: {}, cwd: dir });
   const log = pino({ level: opts.logLevel ?? process.env['TEST_LOG_LEVEL'] ?? 'silent' });
-  const redis = new Redis(redisServer.url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const redis = new Redis(redisServer.url, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true });
   const handles: Handles = {};
   const started: Service[] = [];
   try {

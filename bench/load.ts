@@ -1,0 +1,99 @@
+// Shared pieces of the call benchmarks: child processes, sipp load runs at a fixed rate with
+// INVITE->200 response times (sipp -trace_rtt), and the search for the highest zero-failure rate.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runSipp } from '../test/harness/sipp.ts';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const UAC_RTD = join(ROOT, 'bench/fixtures/uac-rtd.xml');
+
+/** Start `node --import tsx <script> args` and wait for a line matching `ready`. */
+export async function startNode(script: string, args: string[], ready: RegExp, timeoutMs = 20_000): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} not ready in ${timeoutMs} ms: ${out.slice(-2000)}`)), timeoutMs);
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      if (ready.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code}: ${out.slice(-2000)}`));
+    });
+  });
+  child.stdout?.removeAllListeners('data');
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
+}
+
+export function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export interface LoadResult {
+  rate: number;
+  calls: number;
+  successful: number;
+  failed: number;
+  /** INVITE -> 200 at the caller, ms. */
+  p50: number;
+  p99: number;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** One sipp load run: `rate` calls/s for `seconds`, calls held `holdMs`. */
+export async function loadRun(opts: { remote: string; rate: number; seconds: number; holdMs: number; csv: string; transport?: 'u1' | 't1' }): Promise<LoadResult> {
+  const calls = Math.round(opts.rate * opts.seconds);
+  const times: number[] = [];
+  const r = await runSipp({
+    scenario: UAC_RTD,
+    remote: opts.remote,
+    transport: opts.transport ?? 'u1',
+    calls,
+    rate: opts.rate,
+    injectionFile: opts.csv,
+    timeoutMs: (opts.seconds + 40) * 1000,
+    extraArgs: ['-d', String(opts.holdMs), '-l', String(Math.ceil(opts.rate * (opts.holdMs / 1000 + 2)) + 100), '-trace_rtt', '-rtt_freq', '1', '-max_socket', '10000', '-timeout', `${opts.seconds + 30}s`],
+    collect: async (dir) => {
+      for (const f of readdirSync(dir)) {
+        if (!f.endsWith('_rtt.csv')) continue;
+        for (const line of readFileSync(join(dir, f), 'utf8').split('\n').slice(1)) {
+          const cols = line.split(';');
+          const v = Number(cols[1]);
+          if (cols.length > 2 && cols[1] !== "" && Number.isFinite(v)) times.push(v);
+        }
+      }
+    },
+  });
+  times.sort((a, b) => a - b);
+  return { rate: opts.rate, calls, successful: r.stats.successful, failed: r.stats.failed + Math.max(0, calls - r.stats.successful - r.stats.failed), p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+export function writeCsv(lines: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pn-csv-'));
+  const file = join(dir, 'load.csv');
+  writeFileSync(file, `SEQUENTIAL\n${lines.join('\n')}\n`);
+  return file;
+}
