@@ -15,7 +15,10 @@ export async function startNode(script: string, args: string[], ready: RegExp, t
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} not ready in ${timeoutMs} ms: ${out.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} not ready in ${timeoutMs} ms: ${out.slice(-2000)}`));
+    }, timeoutMs);
     const onData = (d: Buffer): void => {
       out += d.toString();
       if (ready.test(out)) {

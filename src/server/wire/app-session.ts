@@ -24,6 +24,7 @@ export class AppSession {
   tags: string[] = [];
   private readonly decoder: FrameDecoder;
   private closed = false;
+  private corked = false;
 
   constructor(
     private readonly socket: Socket,
@@ -64,6 +65,15 @@ export class AppSession {
 
   private write(payload: string): void {
     if (this.closed) return;
+    // Frames written in one tick go out in one syscall: cork now, uncork on the next tick.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(encodeFrame(payload));
   }
 

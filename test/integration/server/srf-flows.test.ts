@@ -152,13 +152,18 @@ describe.each([
     srf = await connectSrf(stack.adminPort);
     const port = await getFreeUdpTcpPort();
     const uas = await startSippUas({ scenario: scenario('uas-request-200'), localPort: port, transport: sippTransport, calls: 1 });
-    type RequestFn = (uri: string, opts: object) => Promise<{ on: (e: 'response', cb: (res: { status: number }) => void) => void }>;
-    const sent = await (srf.request as unknown as RequestFn).call(srf, `sip:bob@127.0.0.1:${port}${transportParam}`, {
-      method,
-      headers: { 'Content-Type': 'text/plain' },
-      body: method === 'OPTIONS' ? '' : 'hello',
+    // The callback runs in the same tick as the request echo, so the 'response' listener is in
+    // place before the response frame (which may arrive in the same TCP read) is processed.
+    type Sent = { on: (e: 'response', cb: (res: { status: number }) => void) => void };
+    type RequestFn = (uri: string, opts: object, cb: (err: Error | null, req: Sent) => void) => void;
+    const status = await new Promise<number>((resolve, reject) => {
+      (srf.request as unknown as RequestFn).call(
+        srf,
+        `sip:bob@127.0.0.1:${port}${transportParam}`,
+        { method, headers: { 'Content-Type': 'text/plain' }, body: method === 'OPTIONS' ? '' : 'hello' },
+        (err, sent) => (err ? reject(err) : sent.on('response', (res) => resolve(res.status))),
+      );
     });
-    const status = await new Promise<number>((resolve) => sent.on('response', (res) => resolve(res.status)));
     expect(status).toBe(200);
     { const u = await uas.done; expect(u.exitCode, u.logs).toBe(0); }
   });
