@@ -3,9 +3,7 @@
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createBindingStore } from '../src/bindings/store.ts';
-import { createScripts } from '../src/bindings/scripts.ts';
-import { newBindingId, pairKeyOf } from '../src/bindings/ids.ts';
-import { xKeyList } from '../src/bindings/keys.ts';
+import { preloadBindings } from './preload.ts';
 import { startRedis } from '../test/harness/redis.ts';
 import type { BenchFn, BenchRow } from './types.ts';
 
@@ -76,27 +74,9 @@ export const run: BenchFn = async ({ quick }) => {
     // Large binding count: claims loaded straight through the bind script, pipelined.
     await redis.flushall();
     await store.addNumbers(numbers.map((number, i) => ({ number, areaCode: String(10 + (i % 10)), tenant: T, group: G })));
-    const loader = new Redis(server.url);
-    createScripts(loader);
-    const now = Date.now();
     const t0 = performance.now();
-    const probe: Array<{ a: string; x: string }> = [];
-    for (let i = 0; i < loaded; i += 2_000) {
-      const p = loader.pipeline();
-      const pn = (p as unknown as Record<string, (...args: Array<string | number>) => unknown>)['pnBind'] as (...args: Array<string | number>) => unknown;
-      for (let j = i; j < Math.min(loaded, i + 2_000); j++) {
-        const x = numbers[j % poolSize] as string;
-        const a = party('139', j);
-        const b = party('137', j);
-        const id = newBindingId(x);
-        const json = JSON.stringify({ id, tenant: T, group: G, mode: 'AXB', a, b, x, createdAt: now, expiresAt: now + 86_400_000, releaseAfterCallSeconds: 60, callRestriction: 'both', record: false, activeCalls: 0, unbindPending: false });
-        pn.call(p, ...xKeyList(x), now, 0, 0, pairKeyOf(T, 'AXB', a, b), json, 86_400_000, '', T, G);
-        if (j % 997 === 0) probe.push({ a, x });
-      }
-      await p.exec();
-    }
+    const probe = await preloadBindings({ redisUrl: server.url, tenant: T, group: G, numbers, count: loaded, sampleEvery: 997 });
     const loadMs = performance.now() - t0;
-    loader.disconnect();
     rows.push({ bench: BENCH, metric: `load ${loaded.toLocaleString('en-US')} bindings (pipelined claims)`, value: Math.round((loaded / loadMs) * 1000), unit: 'claims/s' });
 
     const lat: number[] = [];

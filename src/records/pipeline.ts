@@ -39,7 +39,7 @@ export function createCallEventSink(deps: CallEventPipelineDeps): CallEventPipel
       // Copy now: the flow may keep mutating its record object after this call returns.
       const snapshot: CallRecord = { ...record };
       track(
-        records.save(snapshot).catch((err: unknown) => {
+        records.save(snapshot, { index: type === 'call.started' || type === 'call.ended' }).catch((err: unknown) => {
           log.error({ err, callId: snapshot.id, bindingId: snapshot.bindingId, caller: maskNumber(snapshot.caller) }, 'call record not saved');
         }),
       );

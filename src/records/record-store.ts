@@ -86,15 +86,28 @@ export class CallRecordStore {
    * Saves a record or merges newer fields into it (each event of a call carries the fields known
    * so far, so merging field by field is order-insensitive for fields that never change).
    */
-  async save(record: CallRecord): Promise<void> {
+  async save(record: CallRecord, opts: { index?: boolean } = {}): Promise<void> {
     const tenant = record.tenant ?? NO_TENANT;
     const key = recordKey(tenant, record.id);
-    const idx = recordTimeIndexKey(tenant);
-    const m = member(record);
-    const cutoff = `(${pad(this.#now() - this.#retentionMs)}`;
     const tx = this.#redis.multi();
     tx.hset(key, ...toHash(record));
     tx.pexpire(key, this.#retentionMs);
+    // The indexes only need writing when a call starts and ends (index: false for the updates in
+    // between): a call's events then cost two fields-only writes instead of four full ones.
+    if (opts.index !== false) this.#index(tx, tenant, record);
+    try {
+      const res = await tx.exec();
+      const failed = res?.find(([err]) => err !== null);
+      if (failed) throw failed[0];
+    } catch (err) {
+      throw storeError(err);
+    }
+  }
+
+  #index(tx: ReturnType<(Redis | Cluster)['multi']>, tenant: string, record: CallRecord): void {
+    const idx = recordTimeIndexKey(tenant);
+    const m = member(record);
+    const cutoff = `(${pad(this.#now() - this.#retentionMs)}`;
     tx.zadd(idx, 0, m);
     tx.zremrangebylex(idx, '-', cutoff);
     tx.pexpire(idx, this.#retentionMs);
@@ -103,13 +116,6 @@ export class CallRecordStore {
       tx.zadd(bidx, 0, m);
       tx.zremrangebylex(bidx, '-', cutoff);
       tx.pexpire(bidx, this.#retentionMs);
-    }
-    try {
-      const res = await tx.exec();
-      const failed = res?.find(([err]) => err !== null);
-      if (failed) throw failed[0];
-    } catch (err) {
-      throw storeError(err);
     }
   }
 
