@@ -11,6 +11,7 @@ import { AppSession } from './wire/app-session.ts';
 import { parseContact } from './contacts.ts';
 import { UasCore } from './uas.ts';
 import { UacCore } from './uac.ts';
+import { ProxyCore } from './proxy.ts';
 import type { CoreContext } from './core-context.ts';
 
 /** srf parses `^v(\d+)\.(\d+)\.(\d+)` and pings only from v0.8.2 on (drachtio-protocol.md §2.2). */
@@ -54,20 +55,28 @@ export class SipServer {
     const router = new AppRouter();
     const sessions = new Set<AppSession>();
     // The layer needs its TU callbacks at construction; the cores need the layer: tie the knot late.
-    const cores: { uas?: UasCore; uac?: UacCore } = {};
+    const cores: { uas?: UasCore; uac?: UacCore; proxy?: ProxyCore } = {};
     const layer = new TransactionLayer({
       transports,
       timers: opts.timers,
       log,
       maxMessageSize: opts.maxMessageSize,
-      onRequest: (req, source, tx, cancels) => cores.uas?.onRequest(req, source, tx, cancels),
-      onStrayResponse: (res) => cores.uac?.onStrayResponse(res),
+      // The proxy core sees CANCELs of proxied INVITEs and record-routed in-dialog requests first.
+      onRequest: (req, source, tx, cancels) => {
+        if (!cores.proxy?.onRequest(req, source, tx, cancels)) cores.uas?.onRequest(req, source, tx, cancels);
+      },
+      onStrayResponse: (res) => {
+        if (!cores.proxy?.onStrayResponse(res)) cores.uac?.onStrayResponse(res);
+      },
+      sanity: { supportedExtensions: ['100rel'] },
     });
     const ctx: CoreContext = { layer, addresses, dialogs, router, log, timers: opts.timers, cdrEnabled: opts.cdrs ?? true };
     const uacCore = new UacCore(ctx);
     const uasCore = new UasCore(ctx, (dialog, reason) => uacCore.sendServerBye(dialog, reason));
     cores.uac = uacCore;
     cores.uas = uasCore;
+    const proxyCore = new ProxyCore(ctx, (transactionId) => uasCore.takeForProxy(transactionId));
+    cores.proxy = proxyCore;
 
     const admin = createServer((socket) => {
       const session = new AppSession(
@@ -79,7 +88,7 @@ export class SipServer {
           onRemoveRoute: (s, verb) => router.remove(verb, s),
           onCommand: (s, cmd) => {
             if (cmd.kind === 'proxy') {
-              s.respond(cmd.id, ['NOK', 'proxy is not supported by this server']);
+              proxyCore.onCommand(s, cmd);
               return;
             }
             if (cmd.sip.startsWith('SIP/')) {

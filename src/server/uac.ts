@@ -261,7 +261,8 @@ export class UacCore {
 
     const dialogId = rec.dialog ? rec.dialog.id : rec.dialogId;
     if (rec.app.isOpen) rec.app.send(['sip', 'network', ...networkMeta(bytes, source), rec.transactionId, dialogId, ''], text);
-    if (rec.isInvite && !rec.dialog?.lastInvite?.ack) {
+    // Only the dialog-creating INVITE (no To-tag) gives CDRs; re-INVITEs do not (drachtio-protocol.md §7).
+    if (rec.isInvite && toTag(rec.req) === undefined && !rec.dialog?.lastInvite?.ack) {
       if (status >= 200 && status < 300 && rec.dialogId !== '') emitCdr(this.ctx, 'start', 'network', 'uac', text);
       else if (status >= 300 && rec.dialogId !== '' && !rec.dialog) emitCdr(this.ctx, 'stop', 'network', status === 487 ? 'call-canceled' : 'call-rejected', text);
     }

@@ -13,6 +13,7 @@ import { AppMessageError, appResponse, findHeader, sniffContentType, splitAppMes
 import { dialogIdOf, type Dialog } from './dialogs.ts';
 import { emitCdr, networkMeta, newTransactionId, randomToken, wireText, type CoreContext, cid } from './core-context.ts';
 import { uriDestination } from './destinations.ts';
+import { ReliableProvisionals, reliabilityOf } from './reliable-provisionals.ts';
 
 /** A request from the network that an app owns until it sends a final response. */
 interface IncomingRequest {
@@ -38,12 +39,16 @@ const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REG
 export class UasCore {
   private readonly incoming = new Map<string, IncomingRequest>();
   private readonly byTx = new WeakMap<ServerTransaction, IncomingRequest>();
+  /** RFC 3262 reliable 1xx to incoming INVITEs; their PRACKs are answered here, not by the app. */
+  private readonly reliable: ReliableProvisionals;
 
   constructor(
     private readonly ctx: CoreContext,
     /** Server-originated BYE on a dialog (ACK timeout), implemented by the UAC half. */
     private readonly sendServerBye: (dialog: Dialog, reasonText: string) => void,
-  ) {}
+  ) {
+    this.reliable = new ReliableProvisionals(ctx.timers);
+  }
 
   get pendingCount(): number {
     return this.incoming.size;
@@ -57,6 +62,13 @@ export class UasCore {
       return;
     }
     if (!tx) return;
+    if (req.method === 'PRACK') {
+      const acked = this.reliable.onPrack(req);
+      if (acked !== undefined) {
+        this.respondLocally(tx, req, acked ? 200 : 481);
+        return;
+      }
+    }
     if (req.method === 'CANCEL') {
       this.onCancel(req, tx, cancels);
       return;
@@ -69,8 +81,12 @@ export class UasCore {
         return;
       }
       if (!NEW_EVEN_WITH_TO_TAG.has(req.method)) {
-        this.respondLocally(tx, req, KNOWN_METHODS.has(req.method) ? 481 : 501);
-        if (req.method === 'INVITE') emitCdr(this.ctx, 'attempt', 'network', undefined, wireText(req).text);
+        const res = this.respondLocally(tx, req, KNOWN_METHODS.has(req.method) ? 481 : 501);
+        if (req.method === 'INVITE') {
+          // A stray re-INVITE: attempt, then stop call-rejected with our 481 (traces f07).
+          emitCdr(this.ctx, 'attempt', 'network', undefined, wireText(req).text);
+          emitCdr(this.ctx, 'stop', 'application', 'call-rejected', wireText(res).text);
+        }
         return;
       }
     }
@@ -188,6 +204,7 @@ export class UasCore {
     }
     this.respondLocally(cancelTx, req, 200, undefined, rec.toTag);
     const res487 = this.localResponse(rec.req, 487, undefined, rec.toTag ?? randomToken());
+    this.reliable.finished(rec.tx);
     rec.tx.respond(res487);
     rec.finalSent = true;
     this.untrack(rec);
@@ -220,6 +237,11 @@ export class UasCore {
       return;
     }
     const status = appRes.status;
+    const reliability = rec.req.method === 'INVITE' && rec.dialogCreating && status > 100 && status < 200 ? reliabilityOf(rec.req, appRes) : 'unreliable';
+    if (reliability === 'unsupported') {
+      nok('Remote endpoint does not support 100rel');
+      return;
+    }
     const listener = this.ctx.addresses.listenerFor(rec.source.protocol, rec.source.local);
     const hostport = this.ctx.addresses.hostport(listener);
     const res = this.completeResponse(rec, appRes, hostport, this.ctx.addresses.contactUri(listener));
@@ -236,7 +258,14 @@ export class UasCore {
     } else if (status > 100) {
       rec.provisionalSent = true;
     }
-    rec.tx.respond(res);
+    if (reliability === 'reliable') {
+      // A reliable 1xx creates the early dialog: it carries our Contact (RFC 3262 §3, RFC 3261 §12.1.1).
+      if (getHeader(res, 'contact') === undefined) res.headers.splice(res.headers.length - 1, 0, { name: 'Contact', value: `<${this.ctx.addresses.contactUri(listener)}>` });
+      this.reliable.send(rec.tx, rec.req, res, () => this.onReliableTimeout(rec));
+    } else {
+      if (isInvite && status >= 200) this.reliable.finished(rec.tx);
+      rec.tx.respond(res);
+    }
     const { text, bytes } = wireText(res);
     const proto = isInvite ? rec.source.protocol : '';
     app.respond(msgId, ['OK', 'application', String(bytes), proto, rec.source.remote.address, String(rec.source.remote.port), wireTime(), transactionId, dialogId, '', 'Msg sent:', ''], text);
@@ -361,6 +390,24 @@ export class UasCore {
     dialog.pending2xx = pending;
   }
 
+  /** The app proxies a request it has not answered (drachtio-protocol.md §6.2): hand it over to the proxy core. */
+  takeForProxy(transactionId: string): { tx: ServerTransaction; req: SipRequest; source: MessageSource } | undefined {
+    const rec = this.incoming.get(transactionId);
+    if (!rec || rec.provisionalSent || rec.finalSent || rec.dialog) return undefined;
+    rec.finalSent = true; // the app may no longer answer it
+    this.untrack(rec);
+    return { tx: rec.tx, req: rec.req, source: rec.source };
+  }
+
+  /** RFC 3262 §3: no PRACK for a reliable 1xx within 64*T1: the INVITE is rejected with 503. */
+  private onReliableTimeout(rec: IncomingRequest): void {
+    if (rec.finalSent || this.incoming.get(rec.transactionId) !== rec) return;
+    this.ctx.log.warn({ callId: cid(rec.req) }, 'no PRACK for a reliable provisional response: 503');
+    this.finishLocally(rec, 503, 'SIP;cause=503;text="Reliable Response Time-Out"');
+    const last = rec.tx.lastResponse;
+    if (last) emitCdr(this.ctx, 'stop', 'application', 'call-rejected', wireText(last).text);
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private track(rec: IncomingRequest): void {
@@ -376,6 +423,7 @@ export class UasCore {
 
   private finishLocally(rec: IncomingRequest, status: number, reason?: string): void {
     rec.finalSent = true;
+    this.reliable.finished(rec.tx);
     this.untrack(rec);
     rec.tx.respond(this.localResponse(rec.req, status, reason, rec.toTag ?? randomToken()));
   }
