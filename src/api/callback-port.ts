@@ -1,7 +1,10 @@
 // The narrow port through which the API starts callbacks (click-to-call, RFC 3725 third-party call
 // control). The callback flow implements it; the API only validates, authorises and forwards.
 
-export type CallbackStatus = 'queued' | 'calling-a' | 'calling-b' | 'connected' | 'completed' | 'failed' | 'cancelled';
+// Progress: queued -> calling-a -> a-answered -> calling-b -> connected; then one final status:
+// completed (was connected), failed (a leg did not answer, or a party hung up before connecting)
+// or cancelled (through the API). `reason` says why it ended.
+export type CallbackStatus = 'queued' | 'calling-a' | 'a-answered' | 'calling-b' | 'connected' | 'completed' | 'failed' | 'cancelled';
 
 export interface CallbackRequest {
   tenant: string;
@@ -25,7 +28,11 @@ export interface CallbackState {
   createdAt: number;
   answeredAt?: number;
   endedAt?: number;
-  /** Set once the callback has failed or ended, e.g. "busy", "no-answer". */
+  /**
+   * Set once the callback has ended: a-busy, a-no-answer, a-rejected, a-unreachable, b-busy,
+   * b-no-answer, b-rejected, b-unreachable, media-failed, a-hangup, b-hangup, max-duration,
+   * cancelled, shutdown.
+   */
   reason?: string;
 }
 

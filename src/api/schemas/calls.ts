@@ -4,6 +4,7 @@ import { DateTime, E164, PhoneNumber } from './common.ts';
 export const CallbackStatus = Type.Union([
   Type.Literal('queued'),
   Type.Literal('calling-a'),
+  Type.Literal('a-answered'),
   Type.Literal('calling-b'),
   Type.Literal('connected'),
   Type.Literal('completed'),
