@@ -14,9 +14,13 @@ import { createCallEventSink, type CallEventPipeline } from './records/pipeline.
 import { SipServer } from './server/sip-server.ts';
 import { createCallsApp, type CallsApp } from './calls/app.ts';
 import { asCallsSrf } from './calls/srf-types.ts';
+import { createCallbackService, type CallbackService } from './calls/callback-service.ts';
+import { asCallbackSrf } from './calls/callback-srf.ts';
 import type { Trunk } from './calls/trunks.ts';
 import { buildApi } from './api/app.ts';
 import { apiMetrics, setPoolSource } from './api/metrics.ts';
+import type { RedisTarget } from './infra/redis-client.ts';
+import { AppWorkers, workerEnv } from './infra/app-workers.ts';
 
 /** A part of the product with a lifetime: started in list order, stopped in reverse. */
 export interface Service {
@@ -30,6 +34,10 @@ export interface Runtime {
   log: Logger;
   metrics: Registry;
   redis: Redis;
+  /** How app worker processes reach the same Redis (URL or the embedded server's socket). */
+  redisTarget?: RedisTarget;
+  /** This process's command-line arguments, passed on to app workers (same --config). */
+  argv?: string[];
 }
 
 /** What the running services expose (filled in as they start): ports for tests and readiness. */
@@ -41,6 +49,10 @@ export interface Handles {
   sipServer?: SipServer;
   srf?: Srf;
   calls?: CallsApp;
+  /** App worker processes, when calls.appProcesses > 1. */
+  workers?: AppWorkers;
+  /** Callbacks (click-to-call) run by this process; the API's CallbackPort. */
+  callbacks?: CallbackService;
   api?: FastifyInstance;
   /** host:port the API listens on. */
   httpAddress?: string;
@@ -84,6 +96,53 @@ export async function connectSrf(opts: { host: string; port: number; secret: str
   return srf;
 }
 
+/**
+ * Bindings engine, call records, webhook outbox and the event pipeline on one Redis client.
+ * The main process starts the sweeper and webhook delivery; app workers only use them.
+ */
+export function createDataLayer(rt: Pick<Runtime, 'config' | 'log' | 'redis' | 'metrics'>): {
+  webhooks: WebhookDispatcher;
+  records: CallRecordStore;
+  events: CallEventPipeline;
+  store: BindingStore;
+} {
+  const { config, log, redis } = rt;
+  const webhooks = createWebhookDispatcher({
+    redis,
+    log: log.child({ part: 'webhooks' }),
+    endpoints: config.api.webhooks.map((w) => ({ tenant: w.tenant, url: w.url, secret: w.secret })),
+    maxAttempts: config.api.webhookMaxAttempts,
+  });
+  const records = createCallRecordStore({ redis, retentionSeconds: config.bindings.recordRetentionSeconds });
+  const events = createCallEventSink({ records, webhooks, log: log.child({ part: 'records' }), counters: apiMetrics(rt.metrics) });
+  const store = createBindingStore({
+    redis,
+    log: log.child({ part: 'bindings' }),
+    coolDownSeconds: config.bindings.coolDownSeconds,
+    defaultReleaseAfterCallSeconds: config.bindings.defaultReleaseAfterCallSeconds,
+    defaultAreaMatch: config.bindings.defaultAreaMatch,
+    ...(config.bindings.maxBindingsPerX > 0 ? { maxBindingsPerX: config.bindings.maxBindingsPerX } : {}),
+    onReleased: (b) => events.bindingReleased(b),
+  });
+  return { webhooks, records, events, store };
+}
+
+/** The direct-dial B2BUA on an srf connection (it routes INVITE to this process). */
+export function startCallsApp(rt: Pick<Runtime, 'config' | 'log' | 'metrics'>, srf: Srf, store: BindingStore, events: CallEventPipeline): CallsApp {
+  const { config } = rt;
+  const counters = apiMetrics(rt.metrics);
+  return createCallsApp({
+    srf: asCallsSrf(srf),
+    bindings: store,
+    events,
+    trunks: trunksFromConfig(config),
+    log: rt.log.child({ part: 'calls' }),
+    ringTimeoutSeconds: config.calls.ringTimeoutSeconds,
+    maxConcurrentCalls: config.calls.maxConcurrentCalls,
+    metrics: { callFinished: ({ outcome }) => counters.calls.inc({ kind: 'direct', outcome }) },
+  });
+}
+
 export function buildServices(rt: Runtime, handles: Handles = {}): Service[] {
   const { config, log, metrics, redis } = rt;
   const counters = apiMetrics(metrics);
@@ -91,24 +150,8 @@ export function buildServices(rt: Runtime, handles: Handles = {}): Service[] {
   const bindings: Service = {
     name: 'bindings',
     async start() {
-      const webhooks = createWebhookDispatcher({
-        redis,
-        log: log.child({ part: 'webhooks' }),
-        endpoints: config.api.webhooks.map((w) => ({ tenant: w.tenant, url: w.url, secret: w.secret })),
-        maxAttempts: config.api.webhookMaxAttempts,
-      });
+      const { webhooks, records, events, store } = createDataLayer(rt);
       webhooks.start();
-      const records = createCallRecordStore({ redis, retentionSeconds: config.bindings.recordRetentionSeconds });
-      const events = createCallEventSink({ records, webhooks, log: log.child({ part: 'records' }), counters });
-      const store = createBindingStore({
-        redis,
-        log: log.child({ part: 'bindings' }),
-        coolDownSeconds: config.bindings.coolDownSeconds,
-        defaultReleaseAfterCallSeconds: config.bindings.defaultReleaseAfterCallSeconds,
-        defaultAreaMatch: config.bindings.defaultAreaMatch,
-        ...(config.bindings.maxBindingsPerX > 0 ? { maxBindingsPerX: config.bindings.maxBindingsPerX } : {}),
-        onReleased: (b) => events.bindingReleased(b),
-      });
       store.startSweeper(SWEEP_INTERVAL_MS);
       setPoolSource(metrics, store);
       Object.assign(handles, { store, events, webhooks, records });
@@ -150,19 +193,35 @@ export function buildServices(rt: Runtime, handles: Handles = {}): Service[] {
       const adminPort = server ? server.adminPort : config.sip.adminPort;
       const srf = await connectSrf({ host: adminHost, port: adminPort, secret: config.sip.secret }, log);
       handles.srf = srf;
-      handles.calls = createCallsApp({
-        srf: asCallsSrf(srf),
+      if (config.calls.appProcesses > 1) {
+        // INVITEs go to worker processes (drachtio spreads them across the apps that route INVITE);
+        // this process's srf only places callbacks.
+        if (!rt.redisTarget) throw new Error('calls.appProcesses > 1 needs the Redis address for the workers');
+        handles.workers = await AppWorkers.start({
+          count: config.calls.appProcesses,
+          argv: rt.argv ?? [],
+          env: workerEnv({ redis: rt.redisTarget, adminHost, adminPort }),
+          log: log.child({ part: 'workers' }),
+        });
+      } else {
+        handles.calls = startCallsApp(rt, srf, store, events);
+      }
+      handles.callbacks = await createCallbackService({
+        srf: asCallbackSrf(srf),
+        redis,
         bindings: store,
         events,
         trunks: trunksFromConfig(config),
-        log: log.child({ part: 'calls' }),
+        log: log.child({ part: 'callbacks' }),
         ringTimeoutSeconds: config.calls.ringTimeoutSeconds,
-        maxConcurrentCalls: config.calls.maxConcurrentCalls,
-        metrics: { callFinished: ({ outcome }) => counters.calls.inc({ kind: 'direct', outcome }) },
+        limitPerTenant: config.calls.callbackLimitPerTenant,
+        metrics: { callbackFinished: ({ outcome }) => counters.calls.inc({ kind: 'callback', outcome }) },
       });
     },
     async stop() {
+      await handles.callbacks?.close();
       await handles.calls?.close();
+      await handles.workers?.stop();
       handles.srf?.disconnect();
     },
   };
@@ -176,6 +235,7 @@ export function buildServices(rt: Runtime, handles: Handles = {}): Service[] {
       const app = await buildApi({
         bindings: store,
         records,
+        ...(handles.callbacks ? { callbacks: handles.callbacks } : {}),
         log: log.child({ part: 'api' }),
         metrics,
         redis,

@@ -5,7 +5,7 @@ import { ConfigError } from './config/config-error.ts';
 import { loadConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { startEmbeddedRedis } from './infra/embedded-redis.ts';
-import { connectRedis, redactRedisUrl } from './infra/redis-client.ts';
+import { connectRedis, redactRedisUrl, type RedisTarget } from './infra/redis-client.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetricsRegistry } from './observability/metrics.ts';
 import { buildServices, type Handles } from './compose.ts';
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
   try {
     let redisInfo: Record<string, unknown>;
     let redis: Redis;
+    let redisTarget: RedisTarget;
     if (config.redis.url === undefined) {
       const dataDir = config.redis.dataDir ?? config.dataDir;
       const embedded = await startEmbeddedRedis({ dataDir, log });
@@ -97,16 +98,18 @@ async function main(): Promise<void> {
           void shutdown('redis-exit', EXIT_FAILURE);
         }
       });
-      redis = await connectRedis({ socketPath: embedded.socketPath }, log);
+      redisTarget = { socketPath: embedded.socketPath };
+      redis = await connectRedis(redisTarget, log);
       redisInfo = { redis: 'embedded', redisSocket: embedded.socketPath, redisDataDir: dataDir };
     } else {
-      redis = await connectRedis({ url: config.redis.url }, log);
+      redisTarget = { url: config.redis.url };
+      redis = await connectRedis(redisTarget, log);
       redisInfo = { redis: 'external', redisUrl: redactRedisUrl(config.redis.url) };
     }
     running.push({ name: 'redis-client', stop: async () => void (await redis.quit()) });
 
     const handles: Handles = {};
-    const services = buildServices({ config, log, metrics, redis }, handles);
+    const services = buildServices({ config, log, metrics, redis, redisTarget, argv: process.argv.slice(2) }, handles);
     for (const service of services) {
       if (shuttingDown) return;
       await service.start();

@@ -64,7 +64,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const handles: Handles = {};
   const started: Service[] = [];
   try {
-    for (const s of buildServices({ config, log, metrics: new Registry(), redis }, handles)) {
+    for (const s of buildServices({ config, log, metrics: new Registry(), redis, redisTarget: { url: redisServer.url }, argv: ['--config', configFile] }, handles)) {
       await s.start();
       started.push(s);
     }
