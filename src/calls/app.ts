@@ -27,7 +27,8 @@ export interface CallsMetrics {
 
 export interface CallsAppDeps {
   srf: CallsSrf;
-  bindings: Pick<BindingService, 'lookup' | 'callStarted' | 'callEnded'>;
+  /** getNumber (optional) attributes the record of an unbound call to the tenant owning X. */
+  bindings: Pick<BindingService, 'lookup' | 'callStarted' | 'callEnded'> & Partial<Pick<BindingService, 'getNumber'>>;
   events: CallEventSink;
   trunks: readonly Trunk[];
   log: Logger;
@@ -201,7 +202,19 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
         }
         sendReject(res, decision, log);
         log.info({ status: decision.status, reason: decision.reason }, `call rejected: ${decision.cause}`);
-        finishRejected(record, decision.outcome ?? 'failed', decision.status, log, admitted.trunk.name);
+        const finish = (): void => finishRejected(record, decision.outcome ?? 'failed', decision.status, log, admitted.trunk.name);
+        if (lookup === null && deps.bindings.getNumber) {
+          // No binding: the record still belongs to the tenant that owns X (after the answer, off the call path).
+          deps.bindings
+            .getNumber(admitted.x)
+            .then((n) => {
+              if (n) record.tenant = n.tenant;
+            })
+            .catch(() => undefined)
+            .finally(finish);
+        } else {
+          finish();
+        }
         return;
       }
       connect(req, res, decision, record, log.child({ bindingId: decision.binding.id }), () => cancelled);

@@ -19,6 +19,17 @@ it('unbound: a stranger calling X gets 404 with Reason Q.850;cause=1 and no INVI
   expectNothingReached(run.uas);
   // Nothing was connected on the binding: no release timer.
   await expectExpiryUnchanged(env, binding);
+  // The attempt is still recorded for the tenant that owns X (no binding id: none matched).
+  const deadline = Date.now() + 5000;
+  type Rec = { x: string; caller: string; outcome?: string; finalStatus?: number; bindingId?: string };
+  let rec: Rec | undefined;
+  while (!rec && Date.now() < deadline) {
+    const page = await env.stack.api<{ items: Rec[] }>('GET', '/v1/records');
+    rec = page.body.items.find((r) => r.x === binding.x && r.outcome === 'rejected-unbound');
+    if (!rec) await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(rec).toMatchObject({ caller: STRANGER, finalStatus: 404 });
+  expect(rec?.bindingId).toBeUndefined();
 });
 
 it('restricted: with callRestriction a-to-b, B calling X gets 403 and nothing leaves the platform', async () => {
