@@ -86,15 +86,13 @@ export class CallRecordStore {
    * Saves a record or merges newer fields into it (each event of a call carries the fields known
    * so far, so merging field by field is order-insensitive for fields that never change).
    */
-  async save(record: CallRecord, opts: { index?: boolean } = {}): Promise<void> {
+  async save(record: CallRecord): Promise<void> {
     const tenant = record.tenant ?? NO_TENANT;
     const key = recordKey(tenant, record.id);
     const tx = this.#redis.multi();
     tx.hset(key, ...toHash(record));
     tx.pexpire(key, this.#retentionMs);
-    // The indexes only need writing when a call starts and ends (index: false for the updates in
-    // between): a call's events then cost two fields-only writes instead of four full ones.
-    if (opts.index !== false) this.#index(tx, tenant, record);
+    this.#index(tx, tenant, record);
     try {
       const res = await tx.exec();
       const failed = res?.find(([err]) => err !== null);
