@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchFn, BenchRow } from './types.ts';
-import { loadRun, startNode, stop, writeCsv, type LoadResult } from './load.ts';
+import { maxRateRows, startNode, stop, writeCsv } from './load.ts';
 import { benchParty, preloadBindings } from './preload.ts';
 import { startRedis } from '../test/harness/redis.ts';
 import { startSippUas, type SippUasHandle } from '../test/harness/sipp.ts';
@@ -66,29 +66,10 @@ async function measure(quick: boolean, appProcesses: number): Promise<BenchRow[]
     uas = await startSippUas({ scenario: 'uas', localPort: calleePort, calls: 10_000_000, timeoutMs: 3_600_000, extraArgs: ['-max_socket', '10000'] });
 
     const remote = `127.0.0.1:${sipPort}`;
-    const seconds = quick ? 4 : 10;
-    const rates = quick ? [100, 300] : [100, 200, 300, 400, 500, 600, 700, 800, 900];
-    let best: LoadResult | undefined;
-    let at300: LoadResult | undefined;
-    let firstFail: LoadResult | undefined;
-    for (const rate of rates) {
-      const r = await loadRun({ remote, rate, seconds, holdMs: 1000, csv });
-      if (rate === 300) at300 = r;
-      if (r.failed > 0 || r.successful < r.calls) {
-        firstFail = r;
-        break;
-      }
-      best = r;
-    }
-    const rows: BenchRow[] = [
+    return [
       { bench: label, metric: 'bindings in Redis', value: bindingCount, unit: 'bindings', note: `preloaded in ${loadSeconds.toFixed(0)} s` },
-      { bench: label, metric: 'highest rate with 0 failed calls', value: best?.rate ?? 0, unit: 'calls/s', note: `${seconds} s per step, 1 s hold${firstFail ? `; ${firstFail.rate}/s had ${firstFail.failed} failed of ${firstFail.calls}` : '; highest rate tried'}` },
+      ...(await maxRateRows(label, { remote, csv, quick })),
     ];
-    if (at300) {
-      rows.push({ bench: label, metric: 'INVITE->200 at caller @300/s p50', value: at300.p50, unit: 'ms' });
-      rows.push({ bench: label, metric: 'INVITE->200 at caller @300/s p99', value: at300.p99, unit: 'ms' });
-    }
-    return rows;
   } finally {
     await uas?.stop();
     for (const c of children.reverse()) await stop(c);

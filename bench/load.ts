@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSipp } from '../test/harness/sipp.ts';
+import type { BenchRow } from './types.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const UAC_RTD = join(ROOT, 'bench/fixtures/uac-rtd.xml');
@@ -99,4 +100,33 @@ export function writeCsv(lines: string[]): string {
   const file = join(dir, 'load.csv');
   writeFileSync(file, `SEQUENTIAL\n${lines.join('\n')}\n`);
   return file;
+}
+
+/**
+ * Steps the call rate up (10 s per step, 4 s in quick mode) until a step has a failed call; returns
+ * the table rows: the highest rate with zero failures and the INVITE->200 times at 300 calls/s.
+ */
+export async function maxRateRows(label: string, opts: { remote: string; csv: string; quick: boolean }): Promise<BenchRow[]> {
+  const seconds = opts.quick ? 4 : 10;
+  const rates = opts.quick ? [100, 300] : [100, 200, 300, 400, 500, 600, 700, 800, 900];
+  let best: LoadResult | undefined;
+  let at300: LoadResult | undefined;
+  let firstFail: LoadResult | undefined;
+  for (const rate of rates) {
+    const r = await loadRun({ remote: opts.remote, rate, seconds, holdMs: 1000, csv: opts.csv });
+    if (rate === 300) at300 = r;
+    if (r.failed > 0 || r.successful < r.calls) {
+      firstFail = r;
+      break;
+    }
+    best = r;
+  }
+  const rows: BenchRow[] = [
+    { bench: label, metric: 'highest rate with 0 failed calls', value: best?.rate ?? 0, unit: 'calls/s', note: `${seconds} s per step, 1 s hold${firstFail ? `; ${firstFail.rate}/s had ${firstFail.failed} failed of ${firstFail.calls}` : '; highest rate tried'}` },
+  ];
+  if (at300) {
+    rows.push({ bench: label, metric: 'INVITE->200 at caller @300/s p50', value: at300.p50, unit: 'ms' });
+    rows.push({ bench: label, metric: 'INVITE->200 at caller @300/s p99', value: at300.p99, unit: 'ms' });
+  }
+  return rows;
 }

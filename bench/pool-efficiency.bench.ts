@@ -11,6 +11,7 @@ import { createBindingStore } from '../src/bindings/store.ts';
 import { AppError } from '../src/errors.ts';
 import { startRedis } from '../test/harness/redis.ts';
 import type { BenchFn, BenchRow } from './types.ts';
+import { prng } from '../test/harness/prng.ts';
 
 const BENCH = 'pool-efficiency';
 const DRIVERS = 1_000;
@@ -22,17 +23,6 @@ interface Workload {
   events: Array<[number, number, number, number]>;
 }
 
-/** Deterministic PRNG (mulberry32), so every pool size sees the same workload. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeWorkload(minutes: number, perMinute: number, meanMinutes: number, seed: number): Workload {
   const rnd = prng(seed);

@@ -4,7 +4,8 @@
 import { createSocket } from 'node:dgram';
 import type { BenchFn, BenchRow } from './types.ts';
 import { connectSrf, startSipServer } from '../test/harness/sip-stack.ts';
-import { mutate, prng, seeds } from '../test/harness/sip-fuzz.ts';
+import { mutate, seeds } from '../test/harness/sip-fuzz.ts';
+import { prng } from '../test/harness/prng.ts';
 import { request, statusOf, udpPeer } from '../test/integration/sip/udp-peer.ts';
 
 export const run: BenchFn = async ({ quick }) => {

@@ -4,7 +4,10 @@
 // Progress: queued -> calling-a -> a-answered -> calling-b -> connected; then one final status:
 // completed (was connected), failed (a leg did not answer, or a party hung up before connecting)
 // or cancelled (through the API). `reason` says why it ended.
-export type CallbackStatus = 'queued' | 'calling-a' | 'a-answered' | 'calling-b' | 'connected' | 'completed' | 'failed' | 'cancelled';
+// The callback flow (src/calls) owns these shapes; the port re-exports them.
+import type { CallbackStatus, StoredCallback } from '../calls/callback-store.ts';
+
+export type { CallbackStatus };
 
 export interface CallbackRequest {
   tenant: string;
@@ -16,25 +19,12 @@ export interface CallbackRequest {
   x?: string;
 }
 
-export interface CallbackState {
-  id: string;
-  tenant: string;
-  status: CallbackStatus;
-  x: string;
-  bindingId?: string;
-  a?: string;
-  b?: string;
-  /** Epoch ms. */
-  createdAt: number;
-  answeredAt?: number;
-  endedAt?: number;
-  /**
-   * Set once the callback has ended: a-busy, a-no-answer, a-rejected, a-unreachable, b-busy,
-   * b-no-answer, b-rejected, b-unreachable, media-failed, a-hangup, b-hangup, max-duration,
-   * cancelled, shutdown.
-   */
-  reason?: string;
-}
+/**
+ * A callback as GET /v1/calls/{id} shows it. `reason` is set once it has ended: a-busy, a-no-answer,
+ * a-rejected, a-unreachable, b-busy, b-no-answer, b-rejected, b-unreachable, media-failed,
+ * a-hangup, b-hangup, max-duration, cancelled, shutdown.
+ */
+export type CallbackState = StoredCallback;
 
 export interface CallbackPort {
   start(req: CallbackRequest): Promise<{ id: string; status: CallbackStatus; x: string }>;

@@ -7,7 +7,7 @@
 import type { CallOutcome, HangupBy } from '../records/model.ts';
 import type { AttemptFailure } from './failover.ts';
 
-/** Same values as CallbackStatus of the API port (src/api/callback-port.ts). */
+/** Progress of a callback: queued -> calling-a -> a-answered -> calling-b -> connected, then one final status. */
 export type CallbackStatus = 'queued' | 'calling-a' | 'a-answered' | 'calling-b' | 'connected' | 'completed' | 'failed' | 'cancelled';
 
 /** Why a callback ended: the `reason` of its final state. */

@@ -5,7 +5,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { CallbackStatus } from './callback-state.ts';
 
-/** What GET /v1/calls/{id} shows (same shape as CallbackState of the API port). */
+export type { CallbackStatus };
+
+/** What GET /v1/calls/{id} shows (the API port's CallbackState). */
 export interface StoredCallback {
   id: string;
   tenant: string;

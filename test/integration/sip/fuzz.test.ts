@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildResponse } from '../../../src/server/transaction-layer.ts';
 import { startTestTu, type TestTu } from './test-tu.ts';
 import { request, statusOf, udpPeer, type UdpPeer } from './udp-peer.ts';
-import { mutate, prng, seeds } from '../../harness/sip-fuzz.ts';
+import { mutate, seeds } from '../../harness/sip-fuzz.ts';
+import { prng } from '../../harness/prng.ts';
 
 const TOTAL = 100_000;
 
