@@ -55,6 +55,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       trunks: [{ name: 'default', addresses: ['127.0.0.1'], gateways: opts.gateways }],
       bindings: { coolDownSeconds: 60, defaultReleaseAfterCallSeconds: 30 },
       calls: { ringTimeoutSeconds: 20 },
+      // App worker processes read this file too: keep their logs as quiet as the test's.
+      log: { level: opts.logLevel ?? process.env['TEST_LOG_LEVEL'] ?? 'silent' },
       ...(opts.config ?? {}),
     }),
   );
