@@ -38,15 +38,13 @@ export function createCallEventSink(deps: CallEventPipelineDeps): CallEventPipel
     try {
       // Copy now: the flow may keep mutating its record object after this call returns.
       const snapshot: CallRecord = { ...record };
-      // The record is stored when the call starts and when it ends (the end carries the ringing and
-      // answer times too); ringing/answered only go out as webhooks, saving Redis work per call.
-      if (type === 'call.started' || type === 'call.ended') {
-        track(
-          records.save(snapshot).catch((err: unknown) => {
-            log.error({ err, callId: snapshot.id, bindingId: snapshot.bindingId, caller: maskNumber(snapshot.caller) }, 'call record not saved');
-          }),
-        );
-      }
+      // Every event updates the stored record (live progress); the indexes only need writing when
+      // the call starts and ends, so ringing/answered cost a fields-only write.
+      track(
+        records.save(snapshot, { index: type === 'call.started' || type === 'call.ended' }).catch((err: unknown) => {
+          log.error({ err, callId: snapshot.id, bindingId: snapshot.bindingId, caller: maskNumber(snapshot.caller) }, 'call record not saved');
+        }),
+      );
       webhooks.enqueue(snapshot.tenant, type, { ...recordView(snapshot) });
     } catch (err) {
       log.error({ err }, 'call event dropped');

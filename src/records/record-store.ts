@@ -86,13 +86,14 @@ export class CallRecordStore {
    * Saves a record or merges newer fields into it (each event of a call carries the fields known
    * so far, so merging field by field is order-insensitive for fields that never change).
    */
-  async save(record: CallRecord): Promise<void> {
+  /** `index: false` updates the fields of a record already indexed (by its start). */
+  async save(record: CallRecord, opts: { index?: boolean } = {}): Promise<void> {
     const tenant = record.tenant ?? NO_TENANT;
     const key = recordKey(tenant, record.id);
     const tx = this.#redis.multi();
     tx.hset(key, ...toHash(record));
     tx.pexpire(key, this.#retentionMs);
-    this.#index(tx, tenant, record);
+    if (opts.index !== false) this.#index(tx, tenant, record);
     try {
       const res = await tx.exec();
       const failed = res?.find(([err]) => err !== null);
