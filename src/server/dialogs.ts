@@ -35,6 +35,11 @@ export interface Dialog {
   lastInvite?: { cseq: number; status?: number; ack?: { request: SipRequest; destination: Destination } };
   /** UAC: the app cancelled the INVITE but a 2xx arrived anyway: ACK then BYE (§4.4). */
   ackBye?: boolean;
+  /**
+   * UAC: the dialog was created early by a reliable provisional (RFC 3262 §4); `confirmed` once a
+   * 2xx arrived. Absent for dialogs created by a 2xx.
+   */
+  early?: { state: 'early' | 'confirmed'; lastRseq: number };
 }
 
 export class DialogTable {

@@ -1,7 +1,7 @@
 // Requests from apps sent to the network (new, in-dialog, ACK, CANCEL) and their responses
 // (drachtio-protocol.md §4, §5.2; drachtio-traces.md flows 3, 4, 5).
 import type { Header, SipRequest, SipResponse } from '../sip/message/types.ts';
-import { getHeader, getHeaders } from '../sip/message/headers.ts';
+import { getHeader, getHeaderList, getHeaders } from '../sip/message/headers.ts';
 import { cseq, fromTag, toTag } from '../sip/message/accessors.ts';
 import { parseNameAddr } from '../sip/message/name-addr.ts';
 import { parseUri } from '../sip/message/uri.ts';
@@ -25,8 +25,10 @@ interface OutgoingRequest {
   isInvite: boolean;
   /** INVITE outside a dialog: the dialog id reported on every response (§4.3). */
   dialogId: string;
-  /** In-dialog requests: the dialog they belong to. */
+  /** In-dialog requests: the dialog they belong to; a new INVITE: the dialog its 2xx created. */
   dialog?: Dialog;
+  /** A new INVITE: the early dialog a reliable 1xx created (RFC 3262 §4), until the final response. */
+  early?: Dialog;
   provisionalSeen: boolean;
   finalStatus?: number;
   cancelled: boolean;
@@ -141,15 +143,17 @@ export class UacCore {
       this.sendAck(app, msgId, dialog, appReq);
       return;
     }
-    if (method === 'PRACK') {
-      // Reliable provisionals are not negotiated by this server yet (we never offer 100rel).
+    if (method === 'PRACK' && dialog.early === undefined) {
+      // Only a dialog a reliable 1xx created has something to PRACK (§4.5).
       app.respond(msgId, ['NOK', 'Server error: unable to find IIP when sending PRACK']);
       return;
     }
     const listener = this.listenerForDialog(dialog);
     const hostport = this.ctx.addresses.hostport(listener);
+    // RFC 3262 §7.1: a PRACK is a request inside the (early) dialog, so it takes the next CSeq and
+    // goes to the remote target; srf puts the INVITE's Request-URI on it.
     const seq = ++dialog.localCSeq;
-    const target = method === 'ACK' || appReq.uri.includes('placeholder') ? dialog.remoteTarget : appReq.uri;
+    const target = method === 'PRACK' || appReq.uri.includes('placeholder') ? dialog.remoteTarget : appReq.uri;
     const headers = this.dialogHeaders(dialog, listener, `${seq} ${method}`);
     const contact = findHeader(appReq.headers, 'Contact');
     if (contact !== undefined) headers.push({ name: 'Contact', value: substituteLocalhost(contact, hostport) });
@@ -242,6 +246,9 @@ export class UacCore {
       return;
     }
     if (rec.finalStatus !== undefined) return;
+    // RFC 3262 §4: a reliable 1xx to a new INVITE creates (or advances) the early dialog; one that is
+    // a retransmission or out of order is not passed on, so the app PRACKs each one once.
+    if (rec.isInvite && !rec.dialog && status > 100 && status < 200 && isReliable(res) && !this.onReliableProvisional(rec, res, source)) return;
     const { text, bytes } = wireText(res);
     if (status < 200) {
       rec.provisionalSeen = true;
@@ -255,7 +262,7 @@ export class UacCore {
       this.outgoing.delete(rec.transactionId);
     }
 
-    if (rec.isInvite && !rec.dialog && status >= 200 && status < 300) this.createUacDialog(rec, res, source);
+    if (rec.isInvite && !rec.dialog && status >= 200) this.onInviteFinal(rec, res, source);
     if (rec.isInvite && rec.dialog && rec.dialog.lastInvite && status >= 200) rec.dialog.lastInvite.status = status;
     if (rec.req.method === 'BYE' && rec.dialog && status >= 200 && status !== 401 && status !== 407) this.ctx.dialogs.remove(rec.dialog);
 
@@ -289,10 +296,49 @@ export class UacCore {
     if (dialog && ack && cseq(res).seq === dialog.lastInvite?.cseq) void this.ctx.layer.sendStateless(ack.request, ack.destination).catch(() => undefined);
   }
 
-  private createUacDialog(rec: OutgoingRequest, res: SipResponse, source: MessageSource | undefined): void {
-    const req = rec.req;
+  /** A reliable 1xx: false when it must be dropped (RFC 3262 §4: RSeq not the next one expected). */
+  private onReliableProvisional(rec: OutgoingRequest, res: SipResponse, source: MessageSource | undefined): boolean {
+    const rseq = Number(getHeader(res, 'rseq'));
+    const tag = toTag(res);
+    if (tag === undefined) return true; // no dialog to create: passed on as it is
+    const early = rec.early;
+    if (early?.early && early.remoteTag === tag) {
+      if (rseq !== early.early.lastRseq + 1) return false;
+      early.early.lastRseq = rseq;
+      return true;
+    }
+    // All early dialogs of one INVITE share its dialog id (§5.1): a later fork's takes the place.
+    if (early) this.ctx.dialogs.remove(early);
+    rec.early = this.createUacDialog(rec, res, source, rseq);
+    return true;
+  }
+
+  /** The final response to a new INVITE: a 2xx confirms the early dialog or creates one; anything else ends it. */
+  private onInviteFinal(rec: OutgoingRequest, res: SipResponse, source: MessageSource | undefined): void {
+    const early = rec.early;
+    rec.early = undefined;
+    const success = res.status < 300;
+    if (success && early?.early && early.remoteTag === toTag(res)) {
+      // RFC 3261 §13.2.2.4: the early dialog becomes confirmed; its route set is recomputed from the
+      // 2xx, and the 2xx's Contact is the remote target (§12.2.1.2). The local CSeq, already past
+      // the PRACKs, carries on.
+      Object.assign(early, this.dialogRoute(rec, res, source));
+      early.remoteParty = getHeader(res, 'to') ?? early.remoteParty;
+      early.early = { ...early.early, state: 'confirmed' };
+      early.lastInvite = { cseq: cseq(rec.req).seq, status: res.status };
+      if (rec.cancelled) early.ackBye = true;
+      rec.dialog = early;
+      return;
+    }
+    // A non-2xx final (or a 2xx from another fork) ends the early dialog (RFC 3261 §12.3, §13.2.2.4).
+    if (early) this.ctx.dialogs.remove(early);
+    if (success) rec.dialog = this.createUacDialog(rec, res, source);
+  }
+
+  /** Remote target, route set and next hop learnt from a dialog-creating response (RFC 3261 §12.1.2). */
+  private dialogRoute(rec: OutgoingRequest, res: SipResponse, source: MessageSource | undefined): Pick<Dialog, 'remoteTarget' | 'routeSet' | 'destination'> {
     const contact = getHeader(res, 'contact');
-    let remoteTarget = req.uri;
+    let remoteTarget = rec.req.uri;
     if (contact) {
       try {
         remoteTarget = parseNameAddr(contact).rawUri;
@@ -308,6 +354,12 @@ export class UacCore {
       destination = rec.destination;
     }
     if (rec.destination.protocol === 'tcp' && source?.connectionId) destination = { ...destination, connectionId: source.connectionId };
+    return { remoteTarget, routeSet, destination };
+  }
+
+  /** A UAC dialog from a 2xx, or an early one from a reliable 1xx with RSeq `rseq`. */
+  private createUacDialog(rec: OutgoingRequest, res: SipResponse, source: MessageSource | undefined, rseq?: number): Dialog {
+    const req = rec.req;
     const seq = cseq(req).seq;
     const dialog: Dialog = {
       id: rec.dialogId,
@@ -317,18 +369,17 @@ export class UacCore {
       remoteTag: toTag(res) ?? '',
       localParty: getHeader(req, 'from') ?? '',
       remoteParty: getHeader(res, 'to') ?? '',
-      remoteTarget,
-      routeSet,
+      ...this.dialogRoute(rec, res, source),
       localCSeq: seq,
       remoteCSeq: 0,
       localContact: getHeader(req, 'contact') ?? '',
-      destination,
       owner: rec.app,
-      lastInvite: { cseq: seq, status: res.status },
+      lastInvite: rseq === undefined ? { cseq: seq, status: res.status } : { cseq: seq },
     };
-    if (rec.cancelled) dialog.ackBye = true;
+    if (rseq !== undefined) dialog.early = { state: 'early', lastRseq: rseq };
+    else if (rec.cancelled) dialog.ackBye = true;
     this.ctx.dialogs.add(dialog);
-    rec.dialog = dialog;
+    return dialog;
   }
 
   private ackAndByeFork(rec: OutgoingRequest, res: SipResponse): void {
@@ -438,6 +489,12 @@ export class UacCore {
       this.outgoing.delete(rec.transactionId);
     }
   }
+}
+
+/** RFC 3262 §3: a reliable provisional carries Require: 100rel and a valid RSeq. */
+function isReliable(res: SipResponse): boolean {
+  const rseq = getHeader(res, 'rseq');
+  return rseq !== undefined && /^\d{1,10}$/.test(rseq.trim()) && getHeaderList(res, 'require').some((v) => v.toLowerCase() === '100rel');
 }
 
 /** Method and URI parameters in the Request-URI are not sent (RFC 3261 §19.1.5). */

@@ -89,6 +89,12 @@ export class UasCore {
         }
         return;
       }
+      if (!this.ctx.router.has(req.method.toLowerCase())) {
+        // drachtio offers these to an app as new requests; with no app to take one, the app cannot
+        // see a difference and RFC 3261 §12.2.2 asks for 481 rather than 503.
+        this.respondLocally(tx, req, 481);
+        return;
+      }
     }
     if (!KNOWN_METHODS.has(req.method)) {
       this.respondLocally(tx, req, 501);
