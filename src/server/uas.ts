@@ -129,14 +129,7 @@ export class UasCore {
       finalSent: false,
     };
     this.track(rec);
-    // drachtio forgets an unanswered request after 64*T1; we answer it instead (§10 #6).
-    rec.noAnswerTimer = setTimeout(() => {
-      if (!rec.provisionalSent && !rec.finalSent && this.incoming.get(rec.transactionId) === rec) {
-        this.ctx.log.warn({ callId: cid(req), method: req.method, app: app.name }, 'app did not answer a request in time: 500');
-        this.finishLocally(rec, 500, 'SIP;cause=500;text="application did not respond"');
-      }
-    }, 64 * this.ctx.timers.t1);
-    rec.noAnswerTimer.unref?.();
+    this.answerIfAppSilent(rec, true);
     app.send(['sip', 'network', ...networkMeta(bytes, source), rec.transactionId, '', source.local.address, String(source.local.port), ''], text);
   }
 
@@ -178,10 +171,7 @@ export class UasCore {
     };
     if (req.method !== 'BYE') rec.dialog = dialog;
     this.track(rec);
-    rec.noAnswerTimer = setTimeout(() => {
-      if (!rec.finalSent && this.incoming.get(rec.transactionId) === rec) this.finishLocally(rec, 500, 'SIP;cause=500;text="application did not respond"');
-    }, 64 * this.ctx.timers.t1);
-    rec.noAnswerTimer.unref?.();
+    this.answerIfAppSilent(rec, false);
     dialog.owner.send(['sip', 'network', ...networkMeta(bytes, source), rec.transactionId, dialog.id, ''], text);
   }
 
@@ -415,6 +405,21 @@ export class UasCore {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /**
+   * drachtio forgets a request its app never answers after 64 s; we answer it 500 instead (§10 #6).
+   * A new request counts as answered by any response (a ringing INVITE may wait for its caller);
+   * an in-dialog one only by a final response. 128*T1 (64 s at the default T1) leaves a B2BUA the
+   * time to learn of its own outgoing INVITE's timeout (64*T1) and answer with that.
+   */
+  private answerIfAppSilent(rec: IncomingRequest, provisionalIsAnswer: boolean): void {
+    rec.noAnswerTimer = setTimeout(() => {
+      if (rec.finalSent || (provisionalIsAnswer && rec.provisionalSent) || this.incoming.get(rec.transactionId) !== rec) return;
+      this.ctx.log.warn({ callId: cid(rec.req), method: rec.req.method, app: rec.app.name }, 'app did not answer a request in time: 500');
+      this.finishLocally(rec, 500, 'SIP;cause=500;text="application did not respond"');
+    }, 128 * this.ctx.timers.t1);
+    rec.noAnswerTimer.unref?.();
+  }
 
   private track(rec: IncomingRequest): void {
     this.incoming.set(rec.transactionId, rec);
