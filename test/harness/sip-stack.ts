@@ -1,11 +1,20 @@
 // Our drachtio-compatible SIP server started in-process on free loopback ports, and unmodified
 // drachtio-srf apps connected to it, for integration tests.
+import { fileURLToPath } from 'node:url';
 import Srf from 'drachtio-srf';
 import { pino, type Logger } from 'pino';
 import { SipServer } from '../../src/server/sip-server.ts';
 import { getFreePort, getFreeUdpTcpPort } from './ports.ts';
 
 export const TEST_SECRET = 'test-secret';
+
+/** An SDP offer/answer for test apps. */
+export const TEST_SDP = ['v=0', 'o=app 1000 1000 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+
+/** Path of a sipp scenario under test/fixtures/<folder>/. */
+export function fixtureScenario(folder: 'sipp-srf' | 'sipp-proxy', name: string): string {
+  return fileURLToPath(new URL(`../fixtures/${folder}/${name}.xml`, import.meta.url));
+}
 
 export interface TestSipServer {
   server: SipServer;

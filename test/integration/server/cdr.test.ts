@@ -3,12 +3,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import Srf from 'drachtio-srf';
-import { startSipServer, TEST_SECRET, waitFor, type TestSipServer } from '../../harness/sip-stack.ts';
+import { startSipServer, TEST_SECRET, waitFor, type TestSipServer, TEST_SDP } from '../../harness/sip-stack.ts';
 import { runSipp, startSippUas } from '../../harness/sipp.ts';
 
 const fixture = (dir: string, name: string): string => fileURLToPath(new URL(`../../fixtures/${dir}/${name}.xml`, import.meta.url));
 
-const SDP = ['v=0', 'o=app 1000 1000 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+const SDP = TEST_SDP;
 
 interface CdrEvent {
   kind: 'attempt' | 'start' | 'stop';

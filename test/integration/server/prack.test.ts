@@ -2,14 +2,13 @@
 // works with an srf app that knows nothing about PRACK. The server makes the 18x reliable,
 // answers the PRACK itself, and rejects the INVITE 503 when no PRACK comes within 64*T1.
 import { afterEach, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
 import type Srf from 'drachtio-srf';
-import { connectSrf, startSipServer, waitFor, type TestSipServer } from '../../harness/sip-stack.ts';
+import { connectSrf, startSipServer, waitFor, type TestSipServer, fixtureScenario, TEST_SDP } from '../../harness/sip-stack.ts';
 import { runSipp } from '../../harness/sipp.ts';
 
-const scenario = (name: string): string => fileURLToPath(new URL(`../../fixtures/sipp-proxy/${name}.xml`, import.meta.url));
+const scenario = (name: string): string => fixtureScenario('sipp-proxy', name);
 
-const SDP = ['v=0', 'o=app 1000 1000 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+const SDP = TEST_SDP;
 
 describe('Require: 100rel from the caller, app unaware of PRACK', () => {
   let stack: TestSipServer | undefined;
@@ -37,7 +36,9 @@ describe('Require: 100rel from the caller, app unaware of PRACK', () => {
     let answered = 0;
     s.invite((req, res) => {
       res.send(180);
-      void s.createUAS(req, res, { localSdp: SDP }).then(() => answered++);
+      // The phone rings a moment before it answers: the caller's scenario PRACKs the 180 before it
+      // takes the 200 (RFC 3262 would also allow the 200 first, since this 180 has no body).
+      setTimeout(() => void s.createUAS(req, res, { localSdp: SDP }).then(() => answered++), 300);
     });
     const caller = await runSipp({ scenario: scenario('uac-100rel-prack'), remote: stack.sipAddress, transport, calls: 1 });
     expect(caller.exitCode, caller.logs).toBe(0);

@@ -4,11 +4,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type Srf from 'drachtio-srf';
-import { connectSrf, startSipServer, waitFor, type TestSipServer } from '../../harness/sip-stack.ts';
+import { connectSrf, startSipServer, waitFor, type TestSipServer, fixtureScenario } from '../../harness/sip-stack.ts';
 import { runSipp, startSippUas } from '../../harness/sipp.ts';
 import { getFreeUdpTcpPort } from '../../harness/ports.ts';
 
-const scenario = (name: string): string => fileURLToPath(new URL(`../../fixtures/sipp-proxy/${name}.xml`, import.meta.url));
+const scenario = (name: string): string => fixtureScenario('sipp-proxy', name);
 const srfScenario = (name: string): string => fileURLToPath(new URL(`../../fixtures/sipp-srf/${name}.xml`, import.meta.url));
 
 interface ProxyResults {

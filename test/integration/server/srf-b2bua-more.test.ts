@@ -2,13 +2,12 @@
 // with SDP) relayed to the caller before the 200, a callee's 486 passed back to the caller, and a
 // re-INVITE (hold) from the callee relayed to the caller by the app.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
 import type Srf from 'drachtio-srf';
-import { connectSrf, startSipServer, waitFor, type TestSipServer } from '../../harness/sip-stack.ts';
+import { connectSrf, startSipServer, waitFor, type TestSipServer, fixtureScenario } from '../../harness/sip-stack.ts';
 import { runSipp, startSippUas } from '../../harness/sipp.ts';
 import { getFreeUdpTcpPort } from '../../harness/ports.ts';
 
-const scenario = (name: string): string => fileURLToPath(new URL(`../../fixtures/sipp-srf/${name}.xml`, import.meta.url));
+const scenario = (name: string): string => fixtureScenario('sipp-srf', name);
 
 describe.each([
   ['udp', 'u1'],

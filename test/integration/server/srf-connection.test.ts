@@ -1,14 +1,13 @@
 // drachtio-srf connection behaviour on our server: reconnection after a server restart, digest
 // authentication driven by srf (401 challenge, retry with credentials), and the outbound proxy option.
 import { afterEach, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
 import type Srf from 'drachtio-srf';
-import { connectSrf, startSipServer, waitFor, type TestSipServer } from '../../harness/sip-stack.ts';
+import { connectSrf, startSipServer, waitFor, type TestSipServer, fixtureScenario, TEST_SDP } from '../../harness/sip-stack.ts';
 import { runSipp, startSippUas } from '../../harness/sipp.ts';
 import { getFreeUdpTcpPort } from '../../harness/ports.ts';
 
-const scenario = (name: string): string => fileURLToPath(new URL(`../../fixtures/sipp-srf/${name}.xml`, import.meta.url));
-const SDP = ['v=0', 'o=app 1000 1000 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+const scenario = (name: string): string => fixtureScenario('sipp-srf', name);
+const SDP = TEST_SDP;
 
 describe('srf connection', () => {
   let stack: TestSipServer | undefined;

@@ -3,15 +3,14 @@
 // Contact as target, route set from Record-Route), sends the PRACK in it, drops the repeated 183,
 // lets the 2xx confirm the same dialog (route set recomputed), and counts CSeq past the PRACK.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
 import type Srf from 'drachtio-srf';
-import { connectSrf, startSipServer, waitFor, type TestSipServer } from '../../harness/sip-stack.ts';
+import { connectSrf, startSipServer, waitFor, type TestSipServer, fixtureScenario, TEST_SDP } from '../../harness/sip-stack.ts';
 import { startSippUas } from '../../harness/sipp.ts';
 import { getFreeUdpTcpPort } from '../../harness/ports.ts';
 
-const scenario = (name: string): string => fileURLToPath(new URL(`../../fixtures/sipp-srf/${name}.xml`, import.meta.url));
+const scenario = (name: string): string => fixtureScenario('sipp-srf', name);
 
-const SDP = ['v=0', 'o=app 1000 1000 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+const SDP = TEST_SDP;
 
 interface SentMsg {
   get(name: string): string;
