@@ -1,8 +1,9 @@
 // Calls complete through the whole stack when 10% of the packets between the caller and the
 // platform are lost (sipp -lost drops what it sends and what it receives): every lost request,
 // response or ACK on that leg is recovered by RFC 3261 retransmissions, ours and sipp's.
-// (The callee runs without loss: with -lost, sipp's UAS scenarios themselves lose track of calls,
-// e.g. a lost 200 to BYE ends sipp's call so it cannot answer our retransmitted BYE.)
+// (The callee runs without loss: a sipp UAS with -lost that "loses" an incoming INVITE then ignores
+// every retransmission of it, which traces show we do send per timer A, and a lost 200 to BYE ends
+// sipp's call so it cannot answer our retransmitted BYE: sipp artefacts, not network behaviour.)
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
