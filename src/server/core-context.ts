@@ -1,6 +1,5 @@
 // What the UAS and UAC halves of the drachtio core share: the layers below, our addresses, the
 // dialog table, app routing, CDR events and small helpers for the wire meta tokens.
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { SipMessage } from '../sip/message/types.ts';
 import { serializeMessage } from '../sip/message/serialize.ts';
@@ -20,24 +19,6 @@ export interface CoreContext {
   log: Logger;
   timers: TimerSettings;
   cdrEnabled: boolean;
-}
-
-const TAG_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** A random token for tags and branches (drachtio uses 13 alphanumerics). */
-export function randomToken(length = 13): string {
-  const bytes = randomBytes(length);
-  let out = '';
-  for (let i = 0; i < length; i++) out += TAG_ALPHABET[(bytes[i] as number) % TAG_ALPHABET.length];
-  return out;
-}
-
-export function newBranch(): string {
-  return `z9hG4bK${randomToken(13)}`;
-}
-
-export function newTransactionId(): string {
-  return randomUUID();
 }
 
 export interface WireText {

@@ -4,7 +4,7 @@
 import type { Header, SipRequest, SipResponse } from '../sip/message/types.ts';
 import { addHeader, getHeader, getHeaderList, removeHeader, setHeader } from '../sip/message/headers.ts';
 import { cseq, fromTag, maxForwards, toTag } from '../sip/message/accessors.ts';
-import { parseNameAddr } from '../sip/message/name-addr.ts';
+import { parseNameAddr, uriOfNameAddr } from '../sip/message/name-addr.ts';
 import { parseUri } from '../sip/message/uri.ts';
 import { buildResponse, TransactionError, type ClientTransaction, type ServerTransaction } from './transaction-layer.ts';
 import type { Destination, MessageSource, TransportProtocol } from './transport/types.ts';
@@ -12,7 +12,8 @@ import type { AppSession } from './wire/app-session.ts';
 import type { AppCommand } from './wire/codec.ts';
 import { splitAppMessage } from './app-message.ts';
 import { DestinationError, uriDestination } from './destinations.ts';
-import { emitCdr, networkMeta, newBranch, wireText, cid, type CoreContext } from './core-context.ts';
+import { emitCdr, networkMeta, wireText, cid, type CoreContext } from './core-context.ts';
+import { newBranch } from './tokens.ts';
 import { bestResponse, parseProxyTimeout, popTopVia, viaDestination } from './proxy-rules.ts';
 
 export type ProxyCommand = Extract<AppCommand, { kind: 'proxy' }>;
@@ -302,7 +303,7 @@ export class ProxyCore {
 
   private addRedirectTargets(op: Operation, res: SipResponse): void {
     for (const c of getHeaderList(res, 'contact')) {
-      const uri = safeNameAddrUri(c);
+      const uri = uriOfNameAddr(c);
       if (uri && !op.targets.includes(uri)) op.targets.push(uri);
     }
   }
@@ -411,7 +412,7 @@ export class ProxyCore {
     setHeader(fwd, 'Max-Forwards', String(Math.max(0, mf - 1)));
     let destination: Destination;
     try {
-      destination = uriDestination(rest.length > 0 ? (safeNameAddrUri(rest[0] as string) ?? req.uri) : req.uri, protocol);
+      destination = uriDestination(rest.length > 0 ? (uriOfNameAddr(rest[0] as string) ?? req.uri) : req.uri, protocol);
     } catch (err) {
       if (!(err instanceof DestinationError) && !(err instanceof Error && err.name === 'SipParseError')) throw err;
       tx?.respond(buildResponse(req, 502));
@@ -527,14 +528,6 @@ export class ProxyCore {
 function safeUri(text: string): ReturnType<typeof parseUri> | undefined {
   try {
     return parseUri(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function safeNameAddrUri(value: string): string | undefined {
-  try {
-    return parseNameAddr(value).rawUri;
   } catch {
     return undefined;
   }

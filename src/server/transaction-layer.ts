@@ -20,6 +20,7 @@ import type { TimerSettings } from '../sip/transaction/timers.ts';
 import type { TimerName, TxAction, TxInput } from '../sip/transaction/types.ts';
 import type { TransportSet } from './transport/transport-set.ts';
 import type { Destination, MessageSource } from './transport/types.ts';
+import { randomToken } from './tokens.ts';
 
 export type { TimerSettings } from '../sip/transaction/timers.ts';
 
@@ -124,10 +125,6 @@ interface ClientTx extends ClientTransaction {
 
 const REQUEST_COPY_HEADERS = ['from', 'to', 'call-id', 'cseq'] as const;
 
-function randomTag(): string {
-  return Math.random().toString(36).slice(2, 12);
-}
-
 /** RFC 3326 Reason header text for a stateless error reply. */
 function reasonHeader(status: number, text: string): string {
   return `SIP;cause=${status};text="${text.replace(/["\\\r\n]/g, ' ').slice(0, 200)}"`;
@@ -135,15 +132,15 @@ function reasonHeader(status: number, text: string): string {
 
 /**
  * A response built from a request (RFC 3261 §8.2.6): Via lines, From, To (tag added when missing
- * and status > 100), Call-ID, CSeq, Timestamp for 100 (§8.2.6.1); no body.
+ * and status > 100: `toTag`, else a random one), Call-ID, CSeq, Timestamp for 100 (§8.2.6.1); no body.
  */
-export function buildResponse(req: SipRequest, status: number, reason = reasonPhrase(status), extra: Header[] = []): SipResponse {
+export function buildResponse(req: SipRequest, status: number, reason = reasonPhrase(status), extra: Header[] = [], toTag?: string): SipResponse {
   const headers: Header[] = [];
   for (const v of getHeaders(req, 'via')) headers.push({ name: 'Via', value: v });
   for (const name of REQUEST_COPY_HEADERS) {
     let value = getHeader(req, name);
     if (value === undefined) continue;
-    if (name === 'to' && status > 100 && !/;\s*tag\s*=/i.test(value)) value = `${value};tag=${randomTag()}`;
+    if (name === 'to' && status > 100 && !/;\s*tag\s*=/i.test(value)) value = `${value};tag=${toTag ?? randomToken()}`;
     headers.push({ name: name === 'call-id' ? 'Call-ID' : name === 'cseq' ? 'CSeq' : name === 'from' ? 'From' : 'To', value });
   }
   if (status === 100) {

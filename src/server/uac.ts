@@ -3,7 +3,7 @@
 import type { Header, SipRequest, SipResponse } from '../sip/message/types.ts';
 import { getHeader, getHeaderList, getHeaders } from '../sip/message/headers.ts';
 import { cseq, fromTag, toTag } from '../sip/message/accessors.ts';
-import { parseNameAddr } from '../sip/message/name-addr.ts';
+import { uriOfNameAddr } from '../sip/message/name-addr.ts';
 import { parseUri } from '../sip/message/uri.ts';
 import type { ClientTransaction } from './transaction-layer.ts';
 import type { Destination, MessageSource } from './transport/types.ts';
@@ -13,7 +13,8 @@ import type { AdvertisedListener } from './addresses.ts';
 import { AppMessageError, appRequest, findHeader, sniffContentType, splitAppMessage, substituteLocalhost } from './app-message.ts';
 import { dialogIdOf, type Dialog } from './dialogs.ts';
 import { DestinationError, uriDestination } from './destinations.ts';
-import { emitCdr, networkMeta, newBranch, newTransactionId, randomToken, wireText, type CoreContext, cid } from './core-context.ts';
+import { emitCdr, networkMeta, wireText, type CoreContext, cid } from './core-context.ts';
+import { newBranch, newTransactionId, randomToken } from './tokens.ts';
 
 /** A request an app sent, until its final response. */
 interface OutgoingRequest {
@@ -337,22 +338,10 @@ export class UacCore {
 
   /** Remote target, route set and next hop learnt from a dialog-creating response (RFC 3261 §12.1.2). */
   private dialogRoute(rec: OutgoingRequest, res: SipResponse, source: MessageSource | undefined): Pick<Dialog, 'remoteTarget' | 'routeSet' | 'destination'> {
-    const contact = getHeader(res, 'contact');
-    let remoteTarget = rec.req.uri;
-    if (contact) {
-      try {
-        remoteTarget = parseNameAddr(contact).rawUri;
-      } catch {
-        /* keep the Request-URI */
-      }
-    }
+    const remoteTarget = contactTarget(rec, res);
     const routeSet = getHeaders(res, 'record-route').reverse();
-    let destination: Destination;
-    try {
-      destination = routeSet.length > 0 ? uriDestination(parseNameAddr(routeSet[0] as string).rawUri, rec.destination.protocol) : uriDestination(remoteTarget, rec.destination.protocol);
-    } catch {
-      destination = rec.destination;
-    }
+    const firstHop = routeSet.length > 0 ? uriOfNameAddr(routeSet[0] as string) : remoteTarget;
+    let destination = nextHop(rec, firstHop);
     if (rec.destination.protocol === 'tcp' && source?.connectionId) destination = { ...destination, connectionId: source.connectionId };
     return { remoteTarget, routeSet, destination };
   }
@@ -384,21 +373,8 @@ export class UacCore {
 
   private ackAndByeFork(rec: OutgoingRequest, res: SipResponse): void {
     const listener = this.ctx.addresses.listenerFor(rec.destination.protocol);
-    let target = rec.req.uri;
-    const contact = getHeader(res, 'contact');
-    if (contact) {
-      try {
-        target = parseNameAddr(contact).rawUri;
-      } catch {
-        /* keep */
-      }
-    }
-    let destination: Destination;
-    try {
-      destination = uriDestination(target, rec.destination.protocol);
-    } catch {
-      destination = rec.destination;
-    }
+    const target = contactTarget(rec, res);
+    const destination = nextHop(rec, target);
     const base: Header[] = [
       { name: 'Max-Forwards', value: '70' },
       { name: 'From', value: getHeader(rec.req, 'from') ?? '' },
@@ -501,4 +477,20 @@ function isReliable(res: SipResponse): boolean {
 function stripUriHeaders(uri: string): string {
   const q = uri.indexOf('?');
   return q < 0 ? uri : uri.slice(0, q);
+}
+
+/** Remote target from a response's Contact (RFC 3261 §12.1.2), else the request's Request-URI. */
+function contactTarget(rec: OutgoingRequest, res: SipResponse): string {
+  const contact = getHeader(res, 'contact');
+  return (contact !== undefined ? uriOfNameAddr(contact) : undefined) ?? rec.req.uri;
+}
+
+/** Where to send to reach `uri` on the request's transport; the request's own next hop when it does not resolve. */
+function nextHop(rec: OutgoingRequest, uri: string | undefined): Destination {
+  if (uri === undefined) return rec.destination;
+  try {
+    return uriDestination(uri, rec.destination.protocol);
+  } catch {
+    return rec.destination;
+  }
 }

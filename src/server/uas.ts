@@ -3,15 +3,16 @@
 import type { Header, SipRequest, SipResponse } from '../sip/message/types.ts';
 import { getHeader, getHeaders } from '../sip/message/headers.ts';
 import { cseq, fromTag, toTag } from '../sip/message/accessors.ts';
-import { parseNameAddr } from '../sip/message/name-addr.ts';
+import { uriOfNameAddr } from '../sip/message/name-addr.ts';
 import { reasonPhrase } from '../sip/status.ts';
-import type { ServerTransaction } from './transaction-layer.ts';
+import { buildResponse, type ServerTransaction } from './transaction-layer.ts';
 import type { Destination, MessageSource } from './transport/types.ts';
 import type { AppSession } from './wire/app-session.ts';
 import { wireTime } from './wire/codec.ts';
 import { AppMessageError, appResponse, findHeader, sniffContentType, splitAppMessage, substituteLocalhost } from './app-message.ts';
 import { dialogIdOf, type Dialog } from './dialogs.ts';
-import { emitCdr, networkMeta, newTransactionId, randomToken, wireText, type CoreContext, cid } from './core-context.ts';
+import { emitCdr, networkMeta, wireText, type CoreContext, cid } from './core-context.ts';
+import { newTransactionId, randomToken } from './tokens.ts';
 import { uriDestination } from './destinations.ts';
 import { ReliableProvisionals, reliabilityOf } from './reliable-provisionals.ts';
 
@@ -139,12 +140,12 @@ export class UasCore {
       // RFC 3261 §12.2.2 target refresh (the C++ server skips it, §10 #8).
       const contact = getHeader(req, 'contact');
       if (contact) {
-        try {
-          dialog.remoteTarget = parseNameAddr(contact).rawUri;
-        } catch {
+        const target = uriOfNameAddr(contact);
+        if (target === undefined) {
           this.respondLocally(tx, req, 400, 'SIP;cause=400;text="bad Contact"');
           return;
         }
+        dialog.remoteTarget = target;
       }
     }
     if (seq > dialog.remoteCSeq) dialog.remoteCSeq = seq;
@@ -323,11 +324,11 @@ export class UasCore {
   private createUasDialog(rec: IncomingRequest, res: SipResponse, dialogId: string): Dialog {
     const req = rec.req;
     const contact = getHeader(req, 'contact');
-    const remoteTarget = contact ? safeUri(contact) ?? req.uri : req.uri;
+    const remoteTarget = contact ? uriOfNameAddr(contact) ?? req.uri : req.uri;
     const routeSet = getHeaders(req, 'record-route');
     const destination: Destination =
       routeSet.length > 0
-        ? uriDestination(safeUri(routeSet[0] as string) ?? remoteTarget, rec.source.protocol)
+        ? uriDestination(uriOfNameAddr(routeSet[0] as string) ?? remoteTarget, rec.source.protocol)
         : // No Record-Route: answer where the INVITE came from (NAT-safe; same connection on TCP).
           { protocol: rec.source.protocol, address: rec.source.remote.address, port: rec.source.remote.port, ...(rec.source.connectionId ? { connectionId: rec.source.connectionId } : {}) };
     const dialog: Dialog = {
@@ -440,18 +441,8 @@ export class UasCore {
   }
 
   /** A response the server generates itself, with an optional Reason header (RFC 3326). */
-  localResponse(req: SipRequest, status: number, reason?: string, tag?: string): SipResponse {
-    const headers: Header[] = [];
-    for (const v of getHeaders(req, 'via')) headers.push({ name: 'Via', value: v });
-    headers.push({ name: 'From', value: getHeader(req, 'from') ?? '' });
-    let to = getHeader(req, 'to') ?? '';
-    if (status > 100 && toTag(req) === undefined) to = `${to};tag=${tag ?? randomToken()}`;
-    headers.push({ name: 'To', value: to });
-    headers.push({ name: 'Call-ID', value: getHeader(req, 'call-id') ?? '' });
-    headers.push({ name: 'CSeq', value: getHeader(req, 'cseq') ?? '' });
-    if (reason) headers.push({ name: 'Reason', value: reason });
-    headers.push({ name: 'Content-Length', value: '0' });
-    return { kind: 'response', version: 'SIP/2.0', status, reason: reasonPhrase(status), headers, body: Buffer.alloc(0) };
+  private localResponse(req: SipRequest, status: number, reason?: string, tag?: string): SipResponse {
+    return buildResponse(req, status, reasonPhrase(status), reason ? [{ name: 'Reason', value: reason }] : [], tag);
   }
 
   private respondLocally(tx: ServerTransaction, req: SipRequest, status: number, reason?: string, tag?: string): SipResponse {
@@ -465,13 +456,5 @@ export class UasCore {
     for (const rec of [...this.incoming.values()]) {
       if (rec.app === app && !rec.finalSent) this.finishLocally(rec, rec.req.method === 'BYE' ? 200 : 500, 'SIP;cause=500;text="application disconnected"');
     }
-  }
-}
-
-function safeUri(nameAddr: string): string | undefined {
-  try {
-    return parseNameAddr(nameAddr).rawUri;
-  } catch {
-    return undefined;
   }
 }

@@ -123,3 +123,13 @@ export function getHeaderParam(value: string, name: string): string | null | und
   }
   return undefined;
 }
+
+/** The URI text of a name-addr/addr-spec header value (Contact, Route, ...), or undefined when it does not parse. */
+export function uriOfNameAddr(value: string): string | undefined {
+  try {
+    return parseNameAddr(value).rawUri;
+  } catch (err) {
+    if (err instanceof SipParseError) return undefined;
+    throw err;
+  }
+}
