@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { getFreePort } from './ports.ts';
+import { until } from './poll.ts';
 
 const execFileP = promisify(execFile);
 const HOST = '127.0.0.1';
@@ -58,13 +59,8 @@ function rawCommand(port: number, command: string, timeoutMs = 1000): Promise<st
   });
 }
 
-async function pollUntil(what: string, deadlineMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+function pollUntil(what: string, deadlineMs: number, check: () => Promise<boolean>): Promise<void> {
+  return until(what, check, deadlineMs, 25);
 }
 
 function waitExit(child: ChildProcess): Promise<void> {

@@ -5,6 +5,7 @@ import Srf from 'drachtio-srf';
 import { pino, type Logger } from 'pino';
 import { SipServer } from '../../src/server/sip-server.ts';
 import { getFreePort, getFreeUdpTcpPort } from './ports.ts';
+import { until } from './poll.ts';
 
 export const TEST_SECRET = 'test-secret';
 
@@ -54,10 +55,6 @@ export async function connectSrf(adminPort: number, secret = TEST_SECRET): Promi
 }
 
 /** Poll until `check` returns true or the deadline passes. */
-export async function waitFor(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function waitFor(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  return until(what, check, timeoutMs);
 }

@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { Stack } from '../../harness/stack.ts';
 import { startSippUas, type SippResult, type SippUasHandle } from '../../harness/sipp.ts';
+import { poll as pollDeadline } from '../../harness/poll.ts';
 
 /** The fixed party numbers of the scenarios' leak checks (sipp-scenarios/README.md). */
 export const A = '+8613912345671';
@@ -77,14 +78,8 @@ export async function getCall(stack: Stack, id: string): Promise<CallView> {
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after the deadline. */
-export async function poll<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function poll<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  return pollDeadline(what, check, timeoutMs, 50);
 }
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);

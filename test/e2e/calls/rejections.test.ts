@@ -3,6 +3,7 @@
 // throughout and must receive nothing.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { A, B, STRANGER, bind, call, endedRecord, expectCompleted, expectExpiryUnchanged, expectNothingReached, startCallsEnv, tracedMessages, type CallsEnv } from './call-fixture.ts';
+import { poll } from '../../harness/poll.ts';
 
 let env: CallsEnv;
 beforeAll(async () => {
@@ -20,14 +21,11 @@ it('unbound: a stranger calling X gets 404 with Reason Q.850;cause=1 and no INVI
   // Nothing was connected on the binding: no release timer.
   await expectExpiryUnchanged(env, binding);
   // The attempt is still recorded for the tenant that owns X (no binding id: none matched).
-  const deadline = Date.now() + 5000;
   type Rec = { x: string; caller: string; outcome?: string; finalStatus?: number; bindingId?: string };
-  let rec: Rec | undefined;
-  while (!rec && Date.now() < deadline) {
+  const rec = await poll('the unbound attempt in the records', async () => {
     const page = await env.stack.api<{ items: Rec[] }>('GET', '/v1/records');
-    rec = page.body.items.find((r) => r.x === binding.x && r.outcome === 'rejected-unbound');
-    if (!rec) await new Promise((r) => setTimeout(r, 50));
-  }
+    return page.body.items.find((r) => r.x === binding.x && r.outcome === 'rejected-unbound');
+  }, 5000, 50);
   expect(rec).toMatchObject({ caller: STRANGER, finalStatus: 404 });
   expect(rec?.bindingId).toBeUndefined();
 });

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { StreamFramer } from '../../../src/server/transport/stream-framer.ts';
 import { TransportSet } from '../../../src/server/transport/transport-set.ts';
 import { TransportError, type MessageSource } from '../../../src/server/transport/types.ts';
+import { until as untilDeadline } from '../../harness/poll.ts';
 
 const log = pino({ level: 'silent' });
 
@@ -18,12 +19,8 @@ function sipMessage(callId: string, body = ''): string {
   );
 }
 
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  return untilDeadline(what, cond, ms, 5);
 }
 
 function connectTo(port: number): Promise<Socket> {

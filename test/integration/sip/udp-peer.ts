@@ -1,6 +1,7 @@
 // A raw UDP peer for tests: sends text, collects every datagram it receives, and waits for one
 // matching a predicate (polling with a deadline, never a fixed sleep).
 import { createSocket, type Socket } from 'node:dgram';
+import { poll, until as untilDeadline } from '../../harness/poll.ts';
 
 export interface UdpPeer {
   port: number;
@@ -19,25 +20,17 @@ export async function udpPeer(): Promise<UdpPeer> {
     port: sock.address().port,
     received,
     send: (text, port) => new Promise((res, rej) => sock.send(text, port, '127.0.0.1', (err) => (err ? rej(err) : res()))),
-    async waitFor(pred, what, timeoutMs = 10_000) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = received.find(pred);
-        if (hit !== undefined) return hit;
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; got:\n${received.map((m) => m.split('\r\n')[0]).join('\n')}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    },
+    waitFor: (pred, what, timeoutMs = 10_000) =>
+      poll(what, () => received.find(pred), timeoutMs, 5).catch(() => {
+        // Name what did arrive: the first line of every datagram received so far.
+        throw new Error(`timed out waiting for ${what}; got:\n${received.map((m) => m.split('\r\n')[0]).join('\n')}`);
+      }),
     close: () => new Promise((r) => sock.close(() => r())),
   };
 }
 
-export async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+export function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  return untilDeadline(what, cond, timeoutMs, 5);
 }
 
 /** A request as text, CRLF line ends, Content-Length filled in. */

@@ -10,6 +10,7 @@ import { containsNumber, numberNeedles } from '../../../src/calls/numbers.ts';
 import { SipError } from '../../../src/calls/srf-types.ts';
 import type { B2buaOptions, B2buaProgress, CallsSrf, SrfDialog, SrfIncomingRequest, SrfMessage, SrfOutgoingResponse, SrfReceivedResponse } from '../../../src/calls/srf-types.ts';
 import type { CallEventSink, CallRecord } from '../../../src/records/model.ts';
+import { poll } from '../../harness/poll.ts';
 
 const A = '+8613912345671';
 const B = '+8613987654322';
@@ -70,14 +71,8 @@ function binding(over: Partial<Binding> = {}): Binding {
   return { id: 'bind-1', tenant: 't1', group: 'g', mode: 'AXB', a: A, b: B, x: X, createdAt: NOW, expiresAt: NOW + 3_600_000, releaseAfterCallSeconds: 60, callRestriction: 'both', record: false, activeCalls: 0, unbindPending: false, ...over };
 }
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 3000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+function until<T>(what: string, fn: () => T | undefined | false, ms = 3000): Promise<T> {
+  return poll(what, () => fn() || undefined, ms, 5);
 }
 
 function setup(lookup: (caller: string, x: string) => Promise<CallLookup | null>, extra: { lookupTimeoutMs?: number } = {}) {

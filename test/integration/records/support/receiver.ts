@@ -1,6 +1,7 @@
 // A local HTTP webhook receiver for tests: records every request and answers with a scripted status.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { until as untilDeadline } from '../../../harness/poll.ts';
 
 export interface Received {
   headers: IncomingMessage['headers'];
@@ -61,10 +62,6 @@ export async function startReceiver(answer: (i: number) => number, holdMs = 0): 
 }
 
 /** Polls `check` until true or the deadline passes. */
-export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  return untilDeadline(what, check, timeoutMs);
 }
