@@ -48,11 +48,11 @@ function capitalizeAfterDash(name: string): string {
 }
 
 /** Name as the server writes it: canonical for well-known headers, X- kept as given, others re-cased. */
-export function normalizeHeaderName(name: string, preserve: ReadonlySet<string> = new Set()): string {
+function normalizeHeaderName(name: string): string {
   const key = name.toLowerCase().replace(/_/g, '-');
   const canonical = CANONICAL[key];
   if (canonical !== undefined) return canonical;
-  if (key.startsWith('x-') || preserve.has(key)) return name;
+  if (key.startsWith('x-')) return name;
   return capitalizeAfterDash(name);
 }
 
