@@ -29,6 +29,10 @@ export interface RedisInstance {
 export interface RedisClusterInstance {
   nodes: Array<{ host: string; port: number }>;
   stop(): Promise<void>;
+  /** Kills every node at once (SIGKILL by default); dirs and nodes.conf stay for restart(). */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts every node again on its ports and dir and waits for cluster_state:ok. */
+  restart(): Promise<void>;
 }
 
 /** Sends one inline command over a raw socket and returns the first reply line (or null on error). */
@@ -95,13 +99,17 @@ async function startServer(port: number, dir: string, extra: string[]): Promise<
   return child;
 }
 
+// appendfsync always: an acknowledged write is on disk, so SIGKILL loses nothing acknowledged.
+function persistenceArgs(appendOnly: boolean | undefined): string[] {
+  return appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always', '--save', ''] : ['--appendonly', 'no', '--save', ''];
+}
+
 /** Starts a standalone redis-server on a free port with its own temp dir. */
 export async function startRedis(opts: { appendOnly?: boolean; dir?: string } = {}): Promise<RedisInstance> {
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'pn-redis-')));
   const port = await getFreePort();
-  // appendfsync always: an acknowledged write is on disk, so SIGKILL loses nothing acknowledged.
-  const persistence = opts.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always', '--save', ''] : ['--appendonly', 'no', '--save', ''];
+  const persistence = persistenceArgs(opts.appendOnly);
   let child = await startServer(port, dir, persistence);
   return {
     url: `redis://${HOST}:${port}`,
@@ -126,11 +134,22 @@ export async function startRedis(opts: { appendOnly?: boolean; dir?: string } = 
   };
 }
 
+function clusterStateOk(nodes: Array<{ port: number }>): Promise<void> {
+  return pollUntil('cluster_state:ok', 30_000, async () => {
+    for (const n of nodes) {
+      const info = await rawCommand(n.port, 'CLUSTER INFO');
+      if (info === null || !info.includes('cluster_state:ok')) return false;
+    }
+    return true;
+  });
+}
+
 /** Starts 3 cluster-enabled masters (no replicas) and waits for cluster_state:ok on each. */
-export async function startRedisCluster(): Promise<RedisClusterInstance> {
+export async function startRedisCluster(opts: { appendOnly?: boolean } = {}): Promise<RedisClusterInstance> {
   const dir = await mkdtemp(join(tmpdir(), 'pn-redis-cluster-'));
-  const children: ChildProcess[] = [];
+  let children: ChildProcess[] = [];
   const nodes: Array<{ host: string; port: number }> = [];
+  const nodeArgs: Array<{ port: number; dir: string; args: string[] }> = [];
   const used = new Set<number>();
   const freshPort = async (): Promise<number> => {
     for (;;) {
@@ -148,26 +167,14 @@ export async function startRedisCluster(): Promise<RedisClusterInstance> {
       const busPort = await freshPort();
       const nodeDir = join(dir, `node-${i}`);
       await mkdir(nodeDir);
-      children.push(
-        await startServer(port, nodeDir, [
-          '--cluster-enabled', 'yes',
-          '--cluster-port', String(busPort),
-          '--cluster-config-file', 'nodes.conf',
-          '--cluster-node-timeout', '5000',
-          '--appendonly', 'no',
-          '--save', '',
-        ]),
-      );
+      // nodes.conf in the node's dir keeps its id and slots across a restart.
+      const args = ['--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000', ...persistenceArgs(opts.appendOnly)];
+      nodeArgs.push({ port, dir: nodeDir, args });
+      children.push(await startServer(port, nodeDir, args));
       nodes.push({ host: HOST, port });
     }
     await execFileP(REDIS_CLI, ['--cluster', 'create', ...nodes.map((n) => `${n.host}:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
-    await pollUntil('cluster_state:ok', 30_000, async () => {
-      for (const n of nodes) {
-        const info = await rawCommand(n.port, 'CLUSTER INFO');
-        if (info === null || !info.includes('cluster_state:ok')) return false;
-      }
-      return true;
-    });
+    await clusterStateOk(nodes);
   } catch (err) {
     for (const c of children) c.kill('SIGKILL');
     await Promise.all(children.map(waitExit));
@@ -180,6 +187,16 @@ export async function startRedisCluster(): Promise<RedisClusterInstance> {
       for (const c of children) c.kill('SIGTERM');
       await Promise.all(children.map(waitExit));
       await rm(dir, { recursive: true, force: true });
+    },
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      for (const c of children) c.kill(signal);
+      await Promise.all(children.map(waitExit));
+    },
+    async restart() {
+      for (const c of children) c.kill('SIGTERM');
+      await Promise.all(children.map(waitExit));
+      children = await Promise.all(nodeArgs.map((n) => startServer(n.port, n.dir, n.args)));
+      await clusterStateOk(nodes);
     },
   };
 }

@@ -1,18 +1,19 @@
 // redis-server with an append-only file killed with SIGKILL and restarted: every acknowledged
-// binding, release timer and cool-down is still there.
+// binding, release timer and cool-down is still there. On one server and on a 3-master Cluster
+// (all masters killed at once).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import pino from 'pino';
 import { createBindingStore, type BindingStore } from '../../../src/bindings/store.ts';
 import type { Binding } from '../../../src/bindings/model.ts';
-import { startRedis, type RedisInstance } from '../../harness/redis.ts';
+import { BACKENDS, startBackend, type Backend } from './backends.ts';
 
 const log = pino({ level: 'silent' });
 
-describe('bindings survive a redis-server crash (appendonly, SIGKILL)', () => {
-  let server: RedisInstance;
+describe.each(BACKENDS)('bindings survive a crash of %s redis (appendonly, SIGKILL)', (backendName) => {
+  let server: Backend;
   beforeAll(async () => {
-    server = await startRedis({ appendOnly: true });
+    server = await startBackend(backendName, { appendOnly: true });
   });
   afterAll(async () => {
     await server.stop();
@@ -20,10 +21,9 @@ describe('bindings survive a redis-server crash (appendonly, SIGKILL)', () => {
 
   it('every acknowledged binding is still there after SIGKILL and restart', async () => {
     let clock = 1_800_000_000_000;
-    const mk = (redis: Redis): BindingStore =>
+    const mk = (redis: Redis | Cluster): BindingStore =>
       createBindingStore({ redis, log, coolDownSeconds: 600, defaultReleaseAfterCallSeconds: 30, defaultAreaMatch: 'fallback', now: () => clock });
-    const before = new Redis(server.url, { enableAutoPipelining: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    before.on('error', () => {}); // the crash is the point of the test
+    const before = server.connect({ failFast: true });
     const store = mk(before);
     const numbers = Array.from({ length: 20 }, (_, i) => `+8610000000${String(i).padStart(3, '0')}`);
     await store.addNumbers(numbers.map((number) => ({ number, areaCode: '10', tenant: 't', group: 'g' })));
@@ -52,13 +52,13 @@ describe('bindings survive a redis-server crash (appendonly, SIGKILL)', () => {
     })();
     const deadline = Date.now() + 30_000;
     while (acked.length < 150 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    await server.kill('SIGKILL');
+    await server.crash();
     await writer;
     expect(acked.length).toBeGreaterThanOrEqual(150);
     before.disconnect();
     await server.restart();
 
-    const after = new Redis(server.url, { enableAutoPipelining: true });
+    const after = server.connect();
     const again = mk(after);
     try {
       for (const b of acked) {
