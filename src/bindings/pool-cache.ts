@@ -15,6 +15,8 @@ const VERSION_TRUST_MS = 250;
 export class PoolCache {
   private readonly entries = new Map<string, Entry>();
   private readonly checked = new Map<string, { version: string; at: number }>();
+  /** Reloads in flight: concurrent allocations of a cold group share one (a 10k pool costs ms to build). */
+  private readonly loading = new Map<string, { version: string; promise: Promise<PoolSnapshot> }>();
 
   constructor(private readonly redis: Redis | Cluster) {}
 
@@ -38,6 +40,16 @@ export class PoolCache {
     const id = PoolCache.id(tenant, group);
     const cached = this.entries.get(id);
     if (cached && cached.version === version) return cached.snapshot;
+    const inFlight = this.loading.get(id);
+    if (inFlight && inFlight.version === version) return inFlight.promise;
+    const promise = this.reload(id, tenant, group).finally(() => {
+      if (this.loading.get(id)?.promise === promise) this.loading.delete(id);
+    });
+    this.loading.set(id, { version, promise });
+    return promise;
+  }
+
+  private async reload(id: string, tenant: string, group: string): Promise<PoolSnapshot> {
     const keys = poolKeys(tenant, group);
     const res = await this.redis.multi().get(keys.version).hgetall(keys.meta).exec();
     if (!res) throw new Error('pool reload aborted');
@@ -59,6 +71,7 @@ export class PoolCache {
   invalidate(tenant: string, group: string): void {
     this.entries.delete(PoolCache.id(tenant, group));
     this.checked.delete(PoolCache.id(tenant, group));
+    this.loading.delete(PoolCache.id(tenant, group));
   }
 }
 
