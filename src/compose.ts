@@ -21,6 +21,7 @@ import { buildApi } from './api/app.ts';
 import { apiMetrics, setPoolSource } from './api/metrics.ts';
 import type { RedisTarget } from './infra/redis-client.ts';
 import { AppWorkers, workerEnv } from './infra/app-workers.ts';
+import { workerMetricsSource } from './infra/worker-metrics.ts';
 
 /** A part of the product with a lifetime: started in list order, stopped in reverse. */
 export interface Service {
@@ -59,6 +60,8 @@ export interface Handles {
 }
 
 const SWEEP_INTERVAL_MS = 1000;
+/** How long /metrics waits for each B2BUA worker's metrics before serving without them. */
+const WORKER_METRICS_TIMEOUT_MS = 1000;
 
 export function trunksFromConfig(config: Config): Trunk[] {
   return config.trunks.map((t) => ({
@@ -238,6 +241,10 @@ export function buildServices(rt: Runtime, handles: Handles = {}): Service[] {
         ...(handles.callbacks ? { callbacks: handles.callbacks } : {}),
         log: log.child({ part: 'api' }),
         metrics,
+        // With worker processes, /metrics shows their counters (calls, records, webhooks) summed with ours.
+        ...(handles.workers
+          ? { metricsText: workerMetricsSource({ registry: metrics, workers: handles.workers, timeoutMs: WORKER_METRICS_TIMEOUT_MS, log: log.child({ part: 'workers' }) }) }
+          : {}),
         redis,
         options: {
           apiKeys: config.api.keys.map((k) => ({ tenant: k.tenant, key: k.key })),

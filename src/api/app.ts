@@ -17,7 +17,7 @@ import { createIdempotency } from './idempotency.ts';
 import { apiMetrics, setPoolSource } from './metrics.ts';
 import { registerBindingRoutes } from './routes/bindings.ts';
 import { registerCallRoutes } from './routes/calls.ts';
-import { registerHealthRoutes } from './routes/health.ts';
+import { registerHealthRoutes, type MetricsSource } from './routes/health.ts';
 import { registerNumberRoutes } from './routes/numbers.ts';
 import { registerRecordRoutes } from './routes/records.ts';
 import { ErrorBody } from './schemas/common.ts';
@@ -42,6 +42,8 @@ export interface ApiDeps {
   callbacks?: CallbackPort;
   log: Logger;
   metrics: Registry;
+  /** /metrics text when `metrics` alone is not the whole picture (worker processes); default: `metrics`. */
+  metricsText?: MetricsSource;
   options: ApiOptions;
   /** For idempotency keys and rate limits. */
   redis: Redis | Cluster;
@@ -120,7 +122,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const ctx: RouteContext = { bindings: deps.bindings, records: deps.records, metrics, defaultCountryCode: options.defaultCountryCode };
   if (deps.callbacks) ctx.callbacks = deps.callbacks;
 
-  registerHealthRoutes(app, { readiness: deps.readiness, metrics: deps.metrics });
+  registerHealthRoutes(app, { readiness: deps.readiness, metrics: deps.metrics, metricsText: deps.metricsText });
   registerNumberRoutes(app, ctx);
   registerBindingRoutes(app, ctx);
   registerCallRoutes(app, ctx);

@@ -5,6 +5,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { RedisTarget } from './redis-client.ts';
+import { WorkerMetricsChannel, type WorkerMetricsPort } from './worker-metrics.ts';
+import type { WorkerMetrics } from '../observability/metrics-merge.ts';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('../worker.ts', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
@@ -29,8 +31,14 @@ export function parseWorkerEnv(value: string | undefined): WorkerSettings {
   return JSON.parse(value) as WorkerSettings;
 }
 
-export class AppWorkers {
-  private readonly children = new Set<ChildProcess>();
+interface LiveWorker {
+  index: number;
+  ready: boolean;
+  metrics: WorkerMetricsChannel;
+}
+
+export class AppWorkers implements WorkerMetricsPort {
+  private readonly children = new Map<ChildProcess, LiveWorker>();
   private stopping = false;
 
   private constructor(
@@ -54,8 +62,11 @@ export class AppWorkers {
       execArgv: ['--import', 'tsx'],
       env: { ...process.env, ...this.opts.env, PN_WORKER_INDEX: String(index) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Structured clone over IPC: metric values such as NaN or +Inf survive (JSON would make them null).
+      serialization: 'advanced',
     });
-    this.children.add(child);
+    const live: LiveWorker = { index, ready: false, metrics: new WorkerMetricsChannel(child, index) };
+    this.children.set(child, live);
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       const timer = setTimeout(() => {
@@ -65,6 +76,7 @@ export class AppWorkers {
       child.on('message', (m: unknown) => {
         if (!ready && typeof m === 'object' && m !== null && (m as { type?: string }).type === 'ready') {
           ready = true;
+          live.ready = true;
           clearTimeout(timer);
           resolve();
         }
@@ -89,11 +101,26 @@ export class AppWorkers {
     return this.children.size;
   }
 
+  /** Process ids of the running workers, by worker index. */
+  get pids(): Array<{ worker: number; pid: number }> {
+    return [...this.children].flatMap(([child, w]) => (child.pid === undefined ? [] : [{ worker: w.index, pid: child.pid }]));
+  }
+
+  /** Metrics of every ready worker, asked in parallel; `missed` lists those that did not answer within `timeoutMs`. */
+  async collectMetrics(timeoutMs: number): Promise<{ reports: WorkerMetrics[]; missed: number[] }> {
+    const ready = [...this.children.values()].filter((w) => w.ready);
+    const answers = await Promise.all(ready.map(async (w) => ({ worker: w.index, report: await w.metrics.request(timeoutMs) })));
+    return {
+      reports: answers.flatMap((a) => (a.report ? [a.report] : [])),
+      missed: answers.filter((a) => a.report === null).map((a) => a.worker),
+    };
+  }
+
   /** SIGTERM every worker (they hang up their calls), SIGKILL after a grace period. */
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(
-      [...this.children].map(
+      [...this.children.keys()].map(
         (child) =>
           new Promise<void>((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve();

@@ -5,7 +5,13 @@ import type { Registry } from 'prom-client';
 
 const tags = ['operations'];
 
-export function registerHealthRoutes(app: FastifyInstance, deps: { readiness: () => Promise<Record<string, boolean>>; metrics: Registry }): void {
+/**
+ * Prometheus text (0.0.4) for /metrics when the registry alone is not the whole picture (e.g. merged
+ * with the B2BUA worker processes' metrics, wired in compose.ts).
+ */
+export type MetricsSource = () => Promise<string>;
+
+export function registerHealthRoutes(app: FastifyInstance, deps: { readiness: () => Promise<Record<string, boolean>>; metrics: Registry; metricsText?: MetricsSource | undefined }): void {
   app.get(
     '/healthz',
     { config: { rateLimit: false }, schema: { tags, summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
@@ -30,7 +36,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: { readiness: ()
   );
 
   app.get('/metrics', { config: { rateLimit: false }, schema: { tags, summary: 'Prometheus metrics', hide: true } }, async (_request, reply) => {
-    const body = await deps.metrics.metrics();
+    const body = deps.metricsText ? await deps.metricsText() : await deps.metrics.metrics();
     return reply.header('content-type', deps.metrics.contentType).send(body);
   });
 }
