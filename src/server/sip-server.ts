@@ -69,6 +69,7 @@ export class SipServer {
         if (!cores.proxy?.onStrayResponse(res)) cores.uac?.onStrayResponse(res);
       },
       sanity: { supportedExtensions: ['100rel'] },
+      isOwnSentBy: (host, port) => addresses.isOwn(host, port),
     });
     const ctx: CoreContext = { layer, addresses, dialogs, router, log, timers: opts.timers, cdrEnabled: opts.cdrs ?? true };
     const uacCore = new UacCore(ctx);

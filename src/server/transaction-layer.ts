@@ -65,6 +65,9 @@ export interface TransactionLayerOptions {
   onRequest(req: SipRequest, source: MessageSource, tx: ServerTransaction | undefined, cancels: ServerTransaction | undefined): void;
   /** A response that matched no client transaction (e.g. a 2xx after the ICT ended). */
   onStrayResponse(res: SipResponse, source: MessageSource): void;
+  /** Is this top-Via sent-by one we insert? A response whose top Via is not ours is silently
+   *  discarded (RFC 3261 §18.1.2). Unset: every response is accepted (tests of the layer alone). */
+  isOwnSentBy?: (host: string, port: number | undefined) => boolean;
   /** Which Require option tags and body types the receive path accepts (RFC 3261 §8.2.2.3, §8.2.3). */
   sanity?: SanityOptions;
   /** Monotonic clock in ms (default performance.now); injectable for tests. */
@@ -83,6 +86,8 @@ export interface TransactionLayerStats {
   acksAbsorbed: number;
   retransmissionsSent: number;
   strayResponses: number;
+  /** Responses discarded because their top Via was not ours (§18.1.2). */
+  foreignViaDropped: number;
   timeouts: number;
   transportErrors: number;
   internalErrors: number;
@@ -194,6 +199,7 @@ export class TransactionLayer {
     acksAbsorbed: 0,
     retransmissionsSent: 0,
     strayResponses: 0,
+    foreignViaDropped: 0,
     timeouts: 0,
     transportErrors: 0,
     internalErrors: 0,
@@ -439,6 +445,12 @@ export class TransactionLayer {
     const key = clientKeyOf(res);
     if (key === undefined) {
       this.stats.malformedDropped++;
+      return;
+    }
+    const via = this.opts.isOwnSentBy ? topVia(res) : undefined;
+    if (via && !this.opts.isOwnSentBy?.(via.host.replace(/^\[(.*)\]$/, '$1'), via.port)) {
+      this.stats.foreignViaDropped++;
+      this.log.debug({ status: res.status, via: `${via.host}:${via.port ?? 5060}` }, 'response with a top Via not ours discarded (RFC 3261 §18.1.2)');
       return;
     }
     const tx = this.clients.get(key);

@@ -160,4 +160,39 @@ describe('receive path', () => {
     await until(() => txs[0]?.state === 'confirmed', 'Confirmed');
     expect(tu.seen.get('ACK')).toBe(1);
   });
+
+  it('a response whose top Via sent-by is not ours is silently discarded; the right one completes the transaction (§18.1.2)', async () => {
+    let own = 0;
+    tu = await startTestTu({ specs: udpOnly, isOwnSentBy: (host, port) => host === '127.0.0.1' && port === own });
+    own = tu.port;
+    peer = await udpPeer();
+    const branch = 'z9hG4bK-own-via-1';
+    const got: number[] = [];
+    const req: SipRequest = {
+      kind: 'request',
+      method: 'OPTIONS',
+      uri: `sip:peer@127.0.0.1:${peer.port}`,
+      version: 'SIP/2.0',
+      headers: [
+        { name: 'Via', value: `SIP/2.0/UDP 127.0.0.1:${tu.port};branch=${branch}` },
+        { name: 'From', value: '<sip:tu@127.0.0.1>;tag=f1' },
+        { name: 'To', value: `<sip:peer@127.0.0.1:${peer.port}>` },
+        { name: 'Call-ID', value: 'via-check-1' },
+        { name: 'CSeq', value: '1 OPTIONS' },
+        { name: 'Max-Forwards', value: '70' },
+      ],
+      body: Buffer.alloc(0),
+    };
+    tu.layer.sendRequest(req, { protocol: 'udp', address: '127.0.0.1', port: peer.port }, { onResponse: (res) => got.push(res.status) });
+    const sent = await peer.waitFor((m) => m.startsWith('OPTIONS '), 'OPTIONS');
+    const answer = (via: string): string =>
+      [`SIP/2.0 200 OK`, `Via: ${via}`, 'From: <sip:tu@127.0.0.1>;tag=f1', `To: <sip:peer@127.0.0.1:${peer?.port}>;tag=p1`, 'Call-ID: via-check-1', 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', ''].join('\r\n');
+    // Same branch, someone else's sent-by: not a response to anything we sent.
+    await peer.send(answer(`SIP/2.0/UDP 10.9.9.9:5099;branch=${branch}`), tu.port);
+    await until(() => tu?.layer.stats.foreignViaDropped === 1, 'foreign Via dropped');
+    expect(got).toEqual([]);
+    await peer.send(answer(headerOf(sent, 'Via') ?? ''), tu.port);
+    await until(() => got.includes(200), '200 delivered');
+    expect(tu.layer.stats.foreignViaDropped).toBe(1);
+  });
 });

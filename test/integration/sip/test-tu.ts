@@ -31,7 +31,13 @@ function withTag(res: SipResponse, tag: string): SipResponse {
 }
 
 export async function startTestTu(
-  opts: { specs?: ListenerSpec[]; timers?: TimerSettings; maxMessageSize?: number; onRequest?: (req: SipRequest, tx: ServerTransaction | undefined) => boolean } = {},
+  opts: {
+    specs?: ListenerSpec[];
+    timers?: TimerSettings;
+    maxMessageSize?: number;
+    onRequest?: (req: SipRequest, tx: ServerTransaction | undefined) => boolean;
+    isOwnSentBy?: (host: string, port: number | undefined) => boolean;
+  } = {},
 ): Promise<TestTu> {
   const timers = opts.timers ?? { t1: 500, t2: 4000, t4: 5000 };
   const transports = await TransportSet.listen(
@@ -101,7 +107,7 @@ export async function startTestTu(
     }
   };
 
-  const layer = new TransactionLayer({ transports, timers, log: quietLog, maxMessageSize: opts.maxMessageSize ?? 65_535, onRequest, onStrayResponse: () => undefined });
+  const layer = new TransactionLayer({ transports, timers, log: quietLog, maxMessageSize: opts.maxMessageSize ?? 65_535, onRequest, onStrayResponse: () => undefined, ...(opts.isOwnSentBy ? { isOwnSentBy: opts.isOwnSentBy } : {}) });
   return {
     layer,
     transports,
