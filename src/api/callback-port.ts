@@ -22,7 +22,8 @@ export interface CallbackRequest {
 /**
  * A callback as GET /v1/calls/{id} shows it. `reason` is set once it has ended: a-busy, a-no-answer,
  * a-rejected, a-unreachable, b-busy, b-no-answer, b-rejected, b-unreachable, media-failed,
- * a-hangup, b-hangup, max-duration, cancelled, shutdown.
+ * a-hangup, b-hangup, max-duration, cancelled, shutdown, node-lost (the process running it died; another
+ * node finalised it when its lease lapsed).
  */
 export type CallbackState = StoredCallback;
 

@@ -2,6 +2,11 @@
 // enforces the per-tenant limit, runs the SIP flow (callback-flow.ts) in this process and keeps the
 // state in Redis (callback-store.ts) so any API node can read it; cancels from other nodes arrive
 // over pub/sub. Call records, webhooks and the release timer work as for direct dial.
+//
+// A process that dies (crash, SIGKILL, deploy) must not leave its callbacks in progress for ever:
+// each running callback holds a lease in Redis that this process renews every few seconds, and
+// every node sweeps for lapsed leases and finalises those callbacks once (failed, node-lost), with
+// the final record, webhook and release timer the normal end would have produced.
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -12,10 +17,11 @@ import type { CallEventSink, CallRecord } from '../records/model.ts';
 import { runCallbackFlow } from './callback-flow.ts';
 import type { CallbackFlow, CallbackPlan, FlowEvent } from './callback-flow.ts';
 import type { CallbackSrf } from './callback-srf.ts';
+import { callbackRecord, endRecord, nodeLost } from './callback-record.ts';
 import { canMove, isTerminal } from './callback-state.ts';
 import type { CallbackStatus } from './callback-state.ts';
 import { createCallbackStore } from './callback-store.ts';
-import type { CallbackStore, StoredCallback } from './callback-store.ts';
+import type { CallbackStore, ClaimedCallback, SaveReply, StoredCallback } from './callback-store.ts';
 import { targetUri } from './plan.ts';
 import type { Trunk } from './trunks.ts';
 
@@ -36,8 +42,8 @@ export interface CallbackServiceDeps {
   defaultGroup?: string;
   /** How long a callback's state stays readable (default one day). */
   stateTtlSeconds?: number;
-  /** Lease of a limit slot, refreshed while the flow runs (default 120 s). */
-  leaseSeconds?: number;
+  /** Lease timing; the defaults (LEASE_*) need no tuning, tests shorten them. */
+  lease?: LeaseTiming;
   /** Retry-After of a 429 (default 5 s). */
   retryAfterSeconds?: number;
   /** Counts ended callbacks by record outcome (e.g. the API's calls counter with kind "callback"). */
@@ -66,22 +72,41 @@ export interface CallbackService {
   close(): Promise<void>;
 }
 
+export interface LeaseTiming {
+  /** A callback whose lease was not renewed for this long is lost (ms). */
+  ttlMs?: number;
+  /** How often this process renews the leases of its callbacks (ms). */
+  renewMs?: number;
+  /** How often this process sweeps for lapsed leases of any node (ms). */
+  sweepMs?: number;
+}
+
 interface Running {
   tenant: string;
   flow: CallbackFlow;
   state: StoredCallback;
+  /** The lease is gone (finalised elsewhere): hang up, write nothing more. */
+  lose(why: SaveReply): void;
 }
 
 const DEFAULT_GROUP = 'default';
+// Renewed every 5 s, lost after 30 s without renewal: six renewals missed, longer than a Redis
+// failover or a long GC pause, so a live process is not taken for dead; a dead one's callbacks
+// are final within about 35 s (lease plus one sweep).
+const LEASE_TTL_MS = 30_000;
+const LEASE_RENEW_MS = 5_000;
+const LEASE_SWEEP_MS = 5_000;
+/** Lapsed callbacks one sweep takes on; the rest wait for the next. */
+const SWEEP_BATCH = 100;
 
 export async function createCallbackService(deps: CallbackServiceDeps): Promise<CallbackService> {
   const now = deps.now ?? Date.now;
   const newId = deps.newId ?? randomUUID;
-  const leaseSeconds = deps.leaseSeconds ?? 120;
+  const lease = { ttlMs: deps.lease?.ttlMs ?? LEASE_TTL_MS, renewMs: deps.lease?.renewMs ?? LEASE_RENEW_MS, sweepMs: deps.lease?.sweepMs ?? LEASE_SWEEP_MS };
   const store: CallbackStore = createCallbackStore({
     redis: deps.redis,
     stateTtlSeconds: deps.stateTtlSeconds ?? 86_400,
-    leaseSeconds,
+    leaseMs: lease.ttlMs,
     now,
   });
   const live = new Map<string, Running>();
@@ -99,9 +124,50 @@ export async function createCallbackService(deps: CallbackServiceDeps): Promise<
   });
   const heartbeat = setInterval(() => {
     const running = [...live.entries()].map(([id, r]) => ({ tenant: r.tenant, id }));
-    store.refresh(running).catch((err: unknown) => deps.log.warn({ err }, 'callback lease refresh failed'));
-  }, (leaseSeconds * 1000) / 3);
+    if (running.length === 0) return;
+    store.renew(running).then(
+      (lost) => {
+        for (const l of lost) live.get(l.id)?.lose('lost');
+      },
+      (err: unknown) => deps.log.warn({ err }, 'callback lease renewal failed'),
+    );
+  }, lease.renewMs);
   heartbeat.unref();
+
+  /** The final record, webhook, metrics and release timer of a callback whose process died. */
+  async function finaliseLost(c: ClaimedCallback): Promise<void> {
+    const s = c.read;
+    const log = deps.log.child({ callbackId: s.id, bindingId: s.bindingId, x: s.x, caller: maskNumber(s.a), callee: maskNumber(s.b) });
+    log.warn({ status: s.status }, 'callback lost with its process: finalised as failed');
+    const binding = s.bindingId !== undefined ? await deps.bindings.get(s.bindingId).catch(() => null) : null;
+    const { record, end } = nodeLost(s, c.final.endedAt ?? now(), binding?.outId);
+    try {
+      deps.events.ended(record);
+    } catch (err) {
+      log.warn({ err }, 'call event sink failed: ended');
+    }
+    try {
+      deps.metrics?.callbackFinished({ outcome: end.outcome });
+    } catch (err) {
+      log.warn({ err }, 'metrics failed');
+    }
+    if (s.bindingId !== undefined) await deps.bindings.callEnded(s.bindingId).catch((err: unknown) => log.warn({ err }, 'callEnded failed'));
+  }
+
+  let sweeping = false;
+  const sweeper = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    const p = store
+      .sweep((state, t) => nodeLost(state, t).state, SWEEP_BATCH)
+      .then(async (claimed) => {
+        for (const c of claimed) await finaliseLost(c);
+      })
+      .catch((err: unknown) => deps.log.warn({ err }, 'callback sweep failed'))
+      .finally(() => (sweeping = false));
+    track(p);
+  }, lease.sweepMs);
+  sweeper.unref();
 
   async function resolveBinding(req: StartCallback): Promise<Binding> {
     if (req.bindingId !== undefined) {
@@ -134,17 +200,15 @@ export async function createCallbackService(deps: CallbackServiceDeps): Promise<
     const a = binding.a;
     const b = binding.b as string;
     const log = deps.log.child({ callbackId: state.id, bindingId: binding.id, x: binding.x, caller: maskNumber(a), callee: maskNumber(b) });
-    const record: CallRecord = {
-      id: state.id,
-      kind: 'callback',
-      tenant: binding.tenant,
-      bindingId: binding.id,
-      x: binding.x,
-      caller: a,
-      callee: b,
-      direction: 'a-to-b',
-      invitedAt: now(),
-      ...(binding.outId !== undefined ? { outId: binding.outId } : {}),
+    const record: CallRecord = callbackRecord(state, binding.outId);
+    let lost = false;
+    // Our lease is gone: a sweep finalised this callback (we looked dead). Its final state, record
+    // and release timer are written; hang up and write nothing more.
+    const lose = (why: SaveReply): void => {
+      if (lost || why === 'saved') return;
+      lost = true;
+      log.warn({ why }, 'callback lease lost: hanging up');
+      live.get(state.id)?.flow.shutdown();
     };
     const emit = (kind: keyof CallEventSink): void => {
       try {
@@ -153,13 +217,10 @@ export async function createCallbackService(deps: CallbackServiceDeps): Promise<
         log.warn({ err }, `call event sink failed: ${kind}`);
       }
     };
-    const save = (final: boolean): void => {
-      track(store.save({ ...state }, final).catch((err: unknown) => log.warn({ err }, 'callback state not saved')));
-    };
     const move = (to: CallbackStatus): void => {
-      if (!canMove(state.status, to)) return;
+      if (!canMove(state.status, to) || lost) return;
       state.status = to;
-      save(false);
+      track(store.save({ ...state }, false).then(lose, (err: unknown) => log.warn({ err }, 'callback state not saved')));
     };
     const started = deps.bindings.callStarted(binding.id).catch((err: unknown) => log.warn({ err }, 'callStarted failed'));
 
@@ -203,23 +264,36 @@ export async function createCallbackService(deps: CallbackServiceDeps): Promise<
           state.status = end.status;
           state.reason = end.reason;
           state.endedAt = t;
-          save(true);
-          record.endedAt = t;
-          record.outcome = end.outcome;
-          record.finalStatus = end.finalStatus;
-          if (end.hangupBy !== undefined) record.hangupBy = end.hangupBy;
-          if (record.answeredAt !== undefined) record.durationSeconds = Math.round((t - record.answeredAt) / 1000);
-          emit('ended');
-          try {
-            deps.metrics?.callbackFinished({ outcome: end.outcome });
-          } catch (err) {
-            log.warn({ err }, 'metrics failed');
-          }
+          endRecord(record, end, t);
           live.delete(state.id);
+          if (lost) {
+            log.info('callback ended after its lease was lost: the final state written by the sweep stays');
+            return;
+          }
+          const finish = (): Promise<unknown> => {
+            emit('ended');
+            try {
+              deps.metrics?.callbackFinished({ outcome: end.outcome });
+            } catch (err) {
+              log.warn({ err }, 'metrics failed');
+            }
+            return started.then(() => deps.bindings.callEnded(binding.id)).catch((err: unknown) => log.warn({ err }, 'callEnded failed'));
+          };
+          // Written unless a sweep finalised it first (then that end, record and release timer stand).
           track(
-            started
-              .then(() => deps.bindings.callEnded(binding.id))
-              .catch((err: unknown) => log.warn({ err }, 'callEnded failed')),
+            store.save({ ...state }, true).then(
+              (r) => {
+                if (r === 'ended') {
+                  log.warn('callback was finalised by a sweep before it ended here');
+                  return;
+                }
+                return finish();
+              },
+              (err: unknown) => {
+                log.warn({ err }, 'callback state not saved');
+                return finish();
+              },
+            ),
           );
           return;
         }
@@ -228,7 +302,8 @@ export async function createCallbackService(deps: CallbackServiceDeps): Promise<
 
     log.info('callback starting');
     const flow = runCallbackFlow({ srf: deps.srf, log, ringTimeoutSeconds: deps.ringTimeoutSeconds }, plan, onEvent);
-    if (!isTerminal(state.status)) live.set(state.id, { tenant: state.tenant, flow, state });
+    if (!isTerminal(state.status)) live.set(state.id, { tenant: state.tenant, flow, state, lose });
+    if (lost) flow.shutdown();
   }
 
   return {
@@ -276,6 +351,7 @@ export async function createCallbackService(deps: CallbackServiceDeps): Promise<
 
     async close() {
       clearInterval(heartbeat);
+      clearInterval(sweeper);
       const flows = [...live.values()].map((r) => r.flow);
       for (const f of flows) f.shutdown();
       await Promise.all(flows.map((f) => f.done));

@@ -25,7 +25,9 @@ export type CallbackEndReason =
   | 'b-hangup'
   | 'max-duration'
   | 'cancelled'
-  | 'shutdown';
+  | 'shutdown'
+  /** The process running it died (its lease lapsed); another node finalised it. */
+  | 'node-lost';
 
 export type Leg = 'a' | 'b';
 
@@ -103,6 +105,14 @@ export function stoppedBeforeConnect(why: 'api' | 'shutdown'): CallbackEnd {
   return why === 'api'
     ? { status: 'cancelled', reason: 'cancelled', outcome: 'cancelled', finalStatus: 487, hangupBy: 'api' }
     : { status: 'failed', reason: 'shutdown', outcome: 'failed', finalStatus: 503, hangupBy: 'system' };
+}
+
+/**
+ * The process running the callback died (crash, SIGKILL, deploy) and its lease lapsed: what the
+ * legs did afterwards is unknown, so the callback failed whatever its progress.
+ */
+export function nodeLostEnd(): CallbackEnd {
+  return { status: 'failed', reason: 'node-lost', outcome: 'failed', finalStatus: 503, hangupBy: 'system' };
 }
 
 /** A answered, B answered, but A refused the re-INVITE carrying B's offer (e.g. 488). */

@@ -111,8 +111,9 @@ export async function expectReleaseTimer(stack: Stack, bindingId: string, releas
   expect(left).toBeLessThanOrEqual(releaseAfterCallSeconds + 1);
 }
 
-export async function startParties(name: string, port: number, calls: number, timeoutMs = 60_000): Promise<SippUasHandle> {
-  return startSippUas({ scenario: scenario(name), localPort: port, calls, timeoutMs });
+/** sipp playing A and B at the gateway; `transport` 't1' for TCP (the gateway URI then carries ;transport=tcp). */
+export async function startParties(name: string, port: number, calls: number, timeoutMs = 60_000, transport: 'u1' | 't1' = 'u1'): Promise<SippUasHandle> {
+  return startSippUas({ scenario: scenario(name), localPort: port, calls, timeoutMs, transport });
 }
 
 export function expectSippOk(r: SippResult): void {
