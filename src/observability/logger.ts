@@ -24,6 +24,9 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
 }
 
+/** Bytes of log lines held for a stdout reader that lags (16 MiB). */
+const MAX_LOG_BUFFER = 16 * 1024 * 1024;
+
 function censor(value: unknown): unknown {
   if (typeof value === 'string') return maskNumber(value);
   if (typeof value === 'number' || typeof value === 'bigint') return maskNumber(String(value));
@@ -39,8 +42,11 @@ export function createLogger(opts: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor },
   };
-  // Default: synchronous stdout, so lines keep their order and none is lost when main exits.
-  return pino(options, (destination ?? pino.destination({ fd: 1, sync: true })) as DestinationStream);
+  // Default: asynchronous stdout. A synchronous one blocks the event loop for 100 ms on every EAGAIN
+  // (sonic-boom's busy wait) whenever the reader of stdout lags, which stalled every call in
+  // progress. Order is kept (one queue), pino flushes on exit, and a reader that stops for good
+  // costs at most MAX_LOG_BUFFER bytes of memory (lines beyond are dropped, never the process).
+  return pino(options, (destination ?? pino.destination({ fd: 1, sync: false, maxLength: MAX_LOG_BUFFER })) as DestinationStream);
 }
 
 /** The per-call child logger (jambonz habit): every line of one call carries its callId and bindingId. */
