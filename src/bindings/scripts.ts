@@ -24,7 +24,6 @@ const X_SOURCES: Record<keyof typeof X_SCRIPTS, string> = Object.fromEntries(
 ) as Record<keyof typeof X_SCRIPTS, string>;
 const PARTY_PREPARE = lua('party-prepare');
 const PARTY_INDEX = lua('party-index');
-const POOL_BUSY = lua('pool-busy');
 
 /** The common reply of per-X scripts (lua/lib.lua `finish`). */
 export interface XReply {
@@ -78,7 +77,6 @@ export interface Scripts {
     keys: { usedX: string; bindings: string; pairHints: string; lock: string },
     a: { id: string; x: string; usedScore: number | '-' | ''; ids: 'add' | 'rem' | ''; pairKey: string; hintMs: number; dropLock: boolean },
   ): Promise<void>;
-  poolBusy(keys: { busy: string; areaBusy: string }, x: string, busyUntil: number, onlyRaise: boolean): Promise<void>;
 }
 
 export function createScripts(redis: Redis | Cluster): Scripts {
@@ -87,7 +85,6 @@ export function createScripts(redis: Redis | Cluster): Scripts {
   }
   redis.defineCommand('pnPartyPrepare', { numberOfKeys: 3, lua: PARTY_PREPARE });
   redis.defineCommand('pnPartyIndex', { numberOfKeys: 4, lua: PARTY_INDEX });
-  redis.defineCommand('pnPoolBusy', { numberOfKeys: 2, lua: POOL_BUSY });
   const cmd = (name: string): RawCommand => {
     const fn = (redis as unknown as Record<string, RawCommand | undefined>)[name];
     if (!fn) throw new Error(`script ${name} not defined`);
@@ -101,7 +98,6 @@ export function createScripts(redis: Redis | Cluster): Scripts {
   const removeNumber = cmd('pnRemoveNumber');
   const partyPrepare = cmd('pnPartyPrepare');
   const partyIndex = cmd('pnPartyIndex');
-  const poolBusy = cmd('pnPoolBusy');
   return {
     async bind(x, now, coolMs, a) {
       return toXReply(await bind(...xKeyList(x), now, coolMs, a.maxPerX, a.pairKey, a.json, a.ttlMs, a.strictArea, a.tenant, a.group));
@@ -128,9 +124,6 @@ export function createScripts(redis: Redis | Cluster): Scripts {
     },
     async partyIndex(keys, a) {
       await partyIndex(keys.usedX, keys.bindings, keys.pairHints, keys.lock, a.id, a.x, a.usedScore, a.ids, a.pairKey, a.hintMs, a.dropLock ? '1' : '');
-    },
-    async poolBusy(keys, x, busyUntil, onlyRaise) {
-      await poolBusy(keys.busy, keys.areaBusy, x, busyUntil, onlyRaise ? 'GT' : '');
     },
   };
 }

@@ -368,7 +368,7 @@ export class BindingStore implements BindingService {
       const r = await this.scripts.mutate(x, this.now(), this.coolMs, 'started', bindingId, [this.callGuardMs]);
       await this.afterReleases(r.released);
       if (r.status === 'none' || r.json === null) throw new AppError('PN_ERR_BINDING_NOT_FOUND', { details: { id: bindingId } });
-      await this.indexLive(decodeBinding(r.json), r);
+      await this.retime(decodeBinding(r.json), r, true);
     });
   }
 
@@ -384,7 +384,7 @@ export class BindingStore implements BindingService {
         return publicBinding(decodeBinding(r.json));
       }
       const b = decodeBinding(r.json);
-      await this.indexLive(b, r);
+      await this.retime(b, r, false);
       return publicBinding(b);
     });
   }
@@ -605,9 +605,25 @@ export class BindingStore implements BindingService {
     await Promise.all(jobs);
   }
 
-  private updateBusy(x: string, r: XReply, onlyRaise: boolean): Promise<void> {
-    if (r.tenant === null || r.group === null) return Promise.resolve();
-    return this.scripts.poolBusy({ busy: poolKeys(r.tenant, r.group).busy, areaBusy: poolAreaBusyKey(r.tenant, r.group, r.areaCode) }, x, r.busyUntil, onlyRaise);
+  /** X's busy-until hint in its group and area (AXN looks for X free of everything): two independent hints, plain writes. */
+  private async updateBusy(x: string, r: XReply, onlyRaise: boolean): Promise<void> {
+    if (r.tenant === null || r.group === null) return;
+    const keys = [poolKeys(r.tenant, r.group).busy, poolAreaBusyKey(r.tenant, r.group, r.areaCode)];
+    await Promise.all(keys.map((k) => (onlyRaise ? this.redis.zadd(k, 'GT', r.busyUntil, x) : this.redis.zadd(k, r.busyUntil, x))));
+  }
+
+  /**
+   * After a call started or ended only the binding's release time moved: its due entry, the used-X
+   * score of each registered party and (when raised) X's busy hint. Single-key writes, no scripts:
+   * index membership and pair hints are unchanged, so the full indexLive() is not needed per call.
+   */
+  private async retime(b: StoredBinding, r: XReply, raiseBusy: boolean): Promise<void> {
+    const releasable = releasableAt(b);
+    const reg = new Set(registeredParties(b));
+    const jobs: Array<Promise<unknown>> = [this.redis.zadd(DUE_KEY, releasable, b.id)];
+    for (const p of indexedParties(b)) if (reg.has(p)) jobs.push(this.redis.zadd(partyKeys(p).usedX, releasable + this.coolMs, b.x));
+    if (raiseBusy) jobs.push(this.updateBusy(b.x, r, true));
+    await Promise.all(jobs);
   }
 
   /**

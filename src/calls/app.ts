@@ -251,7 +251,8 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
       ...(plan.binding.outId !== undefined ? { outId: plan.binding.outId } : {}),
     });
     emit(log, 'started', record);
-    log.info({ callee: maskNumber(plan.target), direction: plan.direction, gateways: plan.targetUris.length }, 'call connecting');
+    // One info line per call (its end, below) keeps logging cheap at hundreds of calls per second.
+    log.debug({ callee: maskNumber(plan.target), direction: plan.direction, gateways: plan.targetUris.length }, 'call connecting');
 
     const cc = plan.trunk.countryCode;
     const callerDigits = numberNeedles(plan.caller, cc);
@@ -371,7 +372,7 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
         record.outcome = answer.outcome;
         record.finalStatus = answer.status;
         if (answer.outcome === 'cancelled') record.hangupBy = 'caller';
-        log.info({ status: answer.status, outcome: answer.outcome, attempts: result.attempt + 1 }, 'call not connected');
+        log.info({ callee: maskNumber(plan.target), direction: plan.direction, status: answer.status, outcome: answer.outcome, attempts: result.attempt + 1 }, 'call not connected');
         finish();
         return;
       }
@@ -383,7 +384,7 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
       record.answeredAt = answeredAt;
       record.finalStatus = 200;
       emit(log, 'answered', record);
-      log.info('call answered');
+      log.debug('call answered');
 
       let maxTimer: NodeJS.Timeout | undefined;
       const end = (by: HangupBy): void => {
@@ -393,7 +394,7 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
         record.durationSeconds = Math.round((record.endedAt - answeredAt) / 1000);
         record.outcome = 'answered';
         record.hangupBy = by;
-        log.info({ hangupBy: by, durationSeconds: record.durationSeconds }, 'call ended');
+        log.info({ callee: maskNumber(plan.target), direction: plan.direction, hangupBy: by, durationSeconds: record.durationSeconds }, 'call ended');
         finish();
       };
       const release = (dialog: SrfDialog, reason?: string): void => {

@@ -45,7 +45,7 @@ export function createCallEventSink(deps: CallEventPipelineDeps): CallEventPipel
           log.error({ err, callId: snapshot.id, bindingId: snapshot.bindingId, caller: maskNumber(snapshot.caller) }, 'call record not saved');
         }),
       );
-      webhooks.enqueue(snapshot.tenant, type, { ...recordView(snapshot) });
+      if (webhooks.wants(snapshot.tenant)) webhooks.enqueue(snapshot.tenant, type, { ...recordView(snapshot) });
     } catch (err) {
       log.error({ err }, 'call event dropped');
     }

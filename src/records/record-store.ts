@@ -86,14 +86,24 @@ export class CallRecordStore {
    * Saves a record or merges newer fields into it (each event of a call carries the fields known
    * so far, so merging field by field is order-insensitive for fields that never change).
    */
-  /** `index: false` updates the fields of a record already indexed (by its start). */
+  /** `index: false` updates the fields of a record already indexed (by its start) with one HSET. */
   async save(record: CallRecord, opts: { index?: boolean } = {}): Promise<void> {
     const tenant = record.tenant ?? NO_TENANT;
     const key = recordKey(tenant, record.id);
+    if (opts.index === false) {
+      // A progress update of a record its start already wrote (with its TTL, which HSET keeps):
+      // one command, no transaction (calls write several of these each).
+      try {
+        await this.#redis.hset(key, ...toHash(record));
+      } catch (err) {
+        throw storeError(err);
+      }
+      return;
+    }
     const tx = this.#redis.multi();
     tx.hset(key, ...toHash(record));
     tx.pexpire(key, this.#retentionMs);
-    if (opts.index !== false) this.#index(tx, tenant, record);
+    this.#index(tx, tenant, record);
     try {
       const res = await tx.exec();
       const failed = res?.find(([err]) => err !== null);

@@ -102,6 +102,11 @@ export class WebhookDispatcher {
   }
 
   /** Fire-and-forget: queues the event in the outbox; never throws, never blocks the caller. */
+  /** Whether events of this tenant go anywhere (it has a webhook endpoint): spares building payloads nobody receives. */
+  wants(tenant: string | undefined): boolean {
+    return tenant !== undefined && this.#endpoints.has(tenant);
+  }
+
   enqueue(tenant: string | undefined, type: WebhookEventType, data: Record<string, unknown>): void {
     this.enqueueAsync(tenant, type, data).catch((err: unknown) => {
       this.#log.error({ err, tenant, type }, 'webhook event lost: outbox unreachable');
