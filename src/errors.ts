@@ -31,7 +31,7 @@ export const ERRORS = {
   PN_ERR_STORE_UNAVAILABLE: { message: 'binding store (Redis) unreachable', httpStatus: 503, sipStatus: 503, sipReason: 'Q.850;cause=41;text="temporary failure"' },
   PN_ERR_CALL_UNBOUND: { message: 'no binding for this caller and privacy number', httpStatus: 404, sipStatus: 404, sipReason: 'Q.850;cause=1;text="unallocated number"' },
   PN_ERR_CALL_RESTRICTED: { message: 'binding does not allow this call direction', httpStatus: 403, sipStatus: 403, sipReason: 'Q.850;cause=21;text="call rejected"' },
-  PN_ERR_CALL_UNTRUSTED_SOURCE: { message: 'INVITE from an address that is not a configured trunk', httpStatus: 403, sipStatus: 403, sipReason: 'Q.850;cause=21;text="source not allowed"' },
+  PN_ERR_CALL_UNTRUSTED_SOURCE: { message: 'request from an address that is not a configured trunk', httpStatus: 403, sipStatus: 403, sipReason: 'Q.850;cause=21;text="source not allowed"' },
   PN_ERR_CALL_LIMIT: { message: 'too many concurrent calls', httpStatus: 503, sipStatus: 503, sipReason: 'Q.850;cause=34;text="no circuit available"' },
   PN_ERR_CALLBACK_LIMIT: { message: 'too many concurrent callbacks for this tenant', httpStatus: 429, sipStatus: 503, sipReason: 'Q.850;cause=34;text="no circuit available"' },
   PN_ERR_INTERNAL: { message: 'internal error', httpStatus: 500, sipStatus: 500, sipReason: 'Q.850;cause=41;text="internal error"' },

@@ -16,6 +16,7 @@ import { scrubSdp } from './sdp.ts';
 import { isSipError } from './srf-types.ts';
 import type { CallsSrf, SrfDialog, SrfIncomingRequest, SrfMessage, SrfOutgoingResponse, SrfReceivedResponse, SrfSentRequest } from './srf-types.ts';
 import { TrunkTable } from './trunks.ts';
+import { answerOptions } from './options.ts';
 import type { Trunk } from './trunks.ts';
 
 export type CallMetricOutcome = CallOutcome | 'rejected-untrusted' | 'rejected-invalid';
@@ -438,11 +439,16 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
     };
   }
 
+  let closing = false;
   deps.srf.invite(handleInvite);
+  deps.srf.options((req, res) =>
+    safely(deps.log, 'answering OPTIONS failed', () => answerOptions(req, res, { trunks: table, closing: () => closing, retryAfterSeconds, log: deps.log })),
+  );
 
   return {
     activeCalls: () => active,
     async close() {
+      closing = true;
       const calls = [...live.values()];
       for (const c of calls) c.hangup();
       await Promise.all(calls.map((c) => c.done));

@@ -72,6 +72,7 @@ export interface B2buaProgress {
 
 export interface CallsSrf {
   invite(handler: (req: SrfIncomingRequest, res: SrfOutgoingResponse) => void): void;
+  options(handler: (req: SrfIncomingRequest, res: SrfOutgoingResponse) => void): void;
   createB2BUA(
     req: SrfIncomingRequest,
     res: SrfOutgoingResponse,

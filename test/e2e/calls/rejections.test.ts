@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { A, B, STRANGER, bind, call, endedRecord, expectCompleted, expectExpiryUnchanged, expectNothingReached, startCallsEnv, tracedMessages, type CallsEnv } from './call-fixture.ts';
 import { poll } from '../../harness/poll.ts';
+import { runSipp } from '../../harness/sipp.ts';
 
 let env: CallsEnv;
 beforeAll(async () => {
@@ -41,4 +42,9 @@ it('restricted: with callRestriction a-to-b, B calling X gets 403 and nothing le
   expect(rec.answeredAt).toBeUndefined();
   expect(rec.hangupBy).toBeUndefined();
   await expectExpiryUnchanged(env, binding);
+});
+
+it("a trunk's OPTIONS keep-alive gets 200 from the product (not 503 for want of an app)", async () => {
+  const r = await runSipp({ scenario: new URL('../../fixtures/sipp/uac-options-ok.xml', import.meta.url).pathname, remote: `127.0.0.1:${env.stack.sipPort}`, calls: 3, rate: 10, timeoutMs: 30_000 });
+  expect(r.stats.successful, r.logs).toBe(3);
 });

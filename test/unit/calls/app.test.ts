@@ -61,7 +61,9 @@ interface Attempt { uri: string; opts: B2buaOptions; progress: B2buaProgress; re
 class FakeSrf implements CallsSrf {
   handler?: (req: SrfIncomingRequest, res: SrfOutgoingResponse) => void;
   attempts: Attempt[] = [];
+  optionsHandler?: (req: SrfIncomingRequest, res: SrfOutgoingResponse) => void;
   invite(h: (req: SrfIncomingRequest, res: SrfOutgoingResponse) => void): void { this.handler = h; }
+  options(h: (req: SrfIncomingRequest, res: SrfOutgoingResponse) => void): void { this.optionsHandler = h; }
   createB2BUA(_req: SrfIncomingRequest, _res: SrfOutgoingResponse, uri: string, opts: B2buaOptions, progress: B2buaProgress): Promise<{ uas: SrfDialog; uac: SrfDialog }> {
     return new Promise((resolve, reject) => this.attempts.push({ uri, opts, progress, resolve, reject }));
   }
@@ -108,7 +110,13 @@ function setup(lookup: (caller: string, x: string) => Promise<CallLookup | null>
     srf.handler?.(req as unknown as SrfIncomingRequest, res);
     return { req, res };
   };
-  return { srf, app, events, calls, lines, invite };
+  const options = (source?: string) => {
+    const req = new FakeRequest(`sip:10.0.0.9`, { From: '<sip:ping@10.0.0.5>;tag=9', To: '<sip:10.0.0.9>', 'Call-ID': 'ping-1' }, source);
+    const res = new FakeResponse();
+    srf.optionsHandler?.(req as unknown as SrfIncomingRequest, res);
+    return res;
+  };
+  return { srf, app, events, calls, lines, invite, options };
 }
 
 const aDigits = numberNeedles(A, '86');
@@ -116,6 +124,15 @@ const bDigits = numberNeedles(B, '86');
 const found: CallLookup = { binding: binding(), target: B, direction: 'a-to-b' };
 
 describe('createCallsApp', () => {
+  it('answers an OPTIONS ping from a trunk 200 with Allow and Accept, from a stranger 403, and 503 with Retry-After once closing', async () => {
+    const t = setup(async () => found);
+    expect(t.options().sent).toEqual([{ status: 200, headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK', Accept: 'application/sdp' } }]);
+    expect(t.options('203.0.113.7').sent).toEqual([{ status: 403, headers: { Reason: 'Q.850;cause=21;text="source not allowed"' } }]);
+    await t.app.close();
+    expect(t.options().sent).toEqual([{ status: 503, headers: { 'Retry-After': '5', Reason: 'Q.850;cause=41;text="service shutting down"' } }]);
+    expect(t.calls.lookups).toBe(0);
+  });
+
   it('refuses an untrusted source with 403 without looking anything up', async () => {
     const t = setup(async () => found);
     const { res } = t.invite(A, '203.0.113.7');
