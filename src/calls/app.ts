@@ -17,6 +17,7 @@ import { isSipError } from './srf-types.ts';
 import type { CallsSrf, SrfDialog, SrfIncomingRequest, SrfMessage, SrfOutgoingResponse, SrfReceivedResponse, SrfSentRequest } from './srf-types.ts';
 import { TrunkTable } from './trunks.ts';
 import { answerOptions } from './options.ts';
+import { relayInfo } from './info-relay.ts';
 import type { Trunk } from './trunks.ts';
 
 export type CallMetricOutcome = CallOutcome | 'rejected-untrusted' | 'rejected-invalid';
@@ -415,6 +416,9 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
       // Re-INVITE either way (hold/resume, codec change): offer and answer scrubbed in transit.
       uas.on('modify', (mreq, mres) => relayModify(uas, uac, mreq, mres, callerDigits, calleeDigits, log));
       uac.on('modify', (mreq, mres) => relayModify(uac, uas, mreq, mres, calleeDigits, callerDigits, log));
+      // DTMF sent as INFO (an IVR behind the callee), checked and relayed either way.
+      uas.on('info', (ireq, ires) => relayInfo(uac, ireq, ires, callerDigits, log));
+      uac.on('info', (ireq, ires) => relayInfo(uas, ireq, ires, calleeDigits, log));
       // No transfers: REFER would reveal or reach a party outside the binding.
       uas.on('refer', (_r, s) => s.send(403));
       uac.on('refer', (_r, s) => s.send(403));

@@ -28,6 +28,7 @@ import { numberNeedles } from './numbers.ts';
 import { scrubSdp } from './sdp.ts';
 import { isSipError } from './srf-types.ts';
 import type { SrfDialog, SrfMessage, SrfOutgoingResponse, SrfSentRequest } from './srf-types.ts';
+import { relayInfo } from './info-relay.ts';
 
 /** Whom to call, through which gateways (Request-URIs in failover order), showing X. */
 export interface CallbackPlan {
@@ -333,6 +334,9 @@ export function runCallbackFlow(deps: CallbackFlowDeps, plan: CallbackPlan, repo
     // Re-INVITEs either way (hold/resume): scrubbed, and stamped with the receiving leg's origin.
     a.on('modify', (req, res) => relay(req, res, a, b, { toOther: originB, back: originA, forbiddenTowards: aDigits, forbiddenBack: bDigits }));
     b.on('modify', (req, res) => relay(req, res, b, a, { toOther: originA, back: originB, forbiddenTowards: bDigits, forbiddenBack: aDigits }));
+    // DTMF sent as INFO, checked and relayed either way.
+    a.on('info', (req, res) => relayInfo(b, req, res, aDigits, log));
+    b.on('info', (req, res) => relayInfo(a, req, res, bDigits, log));
     // No transfers: REFER would reach a party outside the binding.
     a.on('refer', (_r, s) => s.send(403));
     b.on('refer', (_r, s) => s.send(403));

@@ -44,9 +44,11 @@ export interface SrfDialog {
   readonly local: { sdp?: string };
   readonly remote: { sdp?: string };
   on(event: 'destroy', listener: (msg: SrfMessage, reason?: string) => void): unknown;
-  on(event: 'modify' | 'refer', listener: (req: SrfMessage, res: SrfOutgoingResponse) => void): unknown;
+  on(event: 'modify' | 'refer' | 'info', listener: (req: SrfMessage, res: SrfOutgoingResponse) => void): unknown;
   destroy(opts?: { headers?: SipHeaders }): Promise<unknown>;
   modify(sdp: string): Promise<string>;
+  /** A request within the dialog (e.g. INFO); resolves with the final response, whatever its status. */
+  request(opts: { method: string; headers?: SipHeaders; body?: string }): Promise<SrfReceivedResponse>;
 }
 
 /** createB2BUA options we always set explicitly (srf.js defaults copy the caller's identity). */

@@ -35,6 +35,16 @@ export function describeMainFlows(transport: SipTransport): void {
       await expectReleaseTimer(env, binding, rec);
     });
 
+    it('DTMF as SIP INFO crosses both ways (5 to B, # to A) with no number of either party in it', async () => {
+      const binding = await bind(env, { mode: 'AXB', a: A, b: B });
+      const run = await call(env, { caller: A, x: binding.x, uac: 'uac-direct-dtmfinfo', uas: 'uas-direct-dtmfinfo', traceCallee: true });
+      expectCompleted('uac-direct-dtmfinfo', run.uac);
+      expectCompleted('uas-direct-dtmfinfo', run.uas);
+      const info = tracedMessages(run.uas).find((m) => /^INFO sip:/m.test(m));
+      expect(info, run.uas.logs).toMatch(/^Content-Type: application\/dtmf-relay/im);
+      expect(info).not.toMatch(/^P-Asserted-Identity:[^\r\n]*13912345671/im);
+    });
+
     it('return call: B calls X, A sees X (never B), answers, B hangs up', async () => {
       const binding = await bind(env, { mode: 'AXB', a: A, b: B });
       const run = await call(env, { caller: B, x: binding.x, uac: 'uac-return-callerbye', uas: 'uas-return-callerbye' });

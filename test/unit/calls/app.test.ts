@@ -54,6 +54,11 @@ class FakeDialog extends EventEmitter implements SrfDialog {
   destroyed = 0;
   async destroy(): Promise<unknown> { this.destroyed++; return undefined; }
   async modify(sdp: string): Promise<string> { return sdp; }
+  requests: Array<{ method: string; headers?: Record<string, string>; body?: string }> = [];
+  async request(opts: { method: string; headers?: Record<string, string>; body?: string }): Promise<SrfReceivedResponse> {
+    this.requests.push(opts);
+    return { status: 200, ...message({}) };
+  }
 }
 
 interface Attempt { uri: string; opts: B2buaOptions; progress: B2buaProgress; resolve: (d: { uas: SrfDialog; uac: SrfDialog }) => void; reject: (e: unknown) => void }
@@ -216,5 +221,37 @@ describe('createCallsApp', () => {
     const ended = await until('ended', () => t.events.find(([k]) => k === 'ended'));
     expect(ended[1]).toMatchObject({ outcome: 'answered', hangupBy: 'system' });
     expect([uas.destroyed, uac.destroyed]).toEqual([1, 1]);
+  });
+
+  it('relays DTMF INFO between the legs with only Content-Type, answers other INFO itself', async () => {
+    const t = setup(async () => found);
+    t.invite(A);
+    const uas = new FakeDialog();
+    const uac = new FakeDialog();
+    (await until('attempt', () => t.srf.attempts[0])).resolve({ uas, uac });
+    await until('answered', () => t.events.find(([k]) => k === 'answered'));
+    const info = (headers: Record<string, string>, body: string) => {
+      const res = new FakeResponse();
+      return { req: message(headers, body), res };
+    };
+    // A's digit reaches B; the caller's identity headers stay behind.
+    const dtmf = info({ 'Content-Type': 'application/dtmf-relay', 'P-Asserted-Identity': `<sip:${A}@gw>`, 'X-Caller': A }, 'Signal=5\r\nDuration=160\r\n');
+    uas.emit('info', dtmf.req, dtmf.res);
+    await until('relayed 200', () => dtmf.res.sent[0]);
+    expect(uac.requests).toEqual([{ method: 'INFO', headers: { 'Content-Type': 'application/dtmf-relay' }, body: 'Signal=5\r\nDuration=160\r\n' }]);
+    expect(dtmf.res.sent[0]?.status).toBe(200);
+    // B's digit reaches A.
+    const back = info({ 'Content-Type': 'application/dtmf' }, '#');
+    uac.emit('info', back.req, back.res);
+    await until('relayed back', () => back.res.sent[0]);
+    expect(uas.requests.map((r) => r.body)).toEqual(['#']);
+    // Not DTMF, or carrying the sender's number: answered here, nothing crosses.
+    const other = info({ 'Content-Type': 'application/broadsoft' }, 'event=flashhook');
+    uas.emit('info', other.req, other.res);
+    const leaky = info({ 'Content-Type': 'application/dtmf-relay' }, `Signal=1\r\nFrom=${A}\r\n`);
+    uas.emit('info', leaky.req, leaky.res);
+    expect(other.res.sent[0]?.status).toBe(200);
+    expect(leaky.res.sent[0]?.status).toBe(200);
+    expect(uac.requests).toHaveLength(1);
   });
 });
