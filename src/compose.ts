@@ -2,7 +2,7 @@
 // webhooks, the SIP server, the B2BUA calls app (a drachtio-srf client of that server) and the
 // HTTP API. main.ts runs them; tests start the same set in-process with their own config.
 import Srf from 'drachtio-srf';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -34,7 +34,7 @@ export interface Runtime {
   config: Config;
   log: Logger;
   metrics: Registry;
-  redis: Redis;
+  redis: Redis | Cluster;
   /** How app worker processes reach the same Redis (URL or the embedded server's socket). */
   redisTarget?: RedisTarget;
   /** This process's command-line arguments, passed on to app workers (same --config). */

@@ -1,6 +1,6 @@
 // The composition root: the only file that reads argv/env, listens to signals or exits.
 // Start order: config → logger → Redis → services (SIP server, B2BUA app, HTTP API); stop in reverse.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { ConfigError } from './config/config-error.ts';
 import { loadConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
@@ -86,9 +86,13 @@ async function main(): Promise<void> {
 
   try {
     let redisInfo: Record<string, unknown>;
-    let redis: Redis;
+    let redis: Redis | Cluster;
     let redisTarget: RedisTarget;
-    if (config.redis.url === undefined) {
+    if (config.redis.clusterNodes !== undefined) {
+      redisTarget = { clusterNodes: config.redis.clusterNodes };
+      redis = await connectRedis(redisTarget, log);
+      redisInfo = { redis: 'cluster', redisNodes: config.redis.clusterNodes.map(redactRedisUrl) };
+    } else if (config.redis.url === undefined) {
       const dataDir = config.redis.dataDir ?? config.dataDir;
       const embedded = await startEmbeddedRedis({ dataDir, log });
       running.push({ name: 'embedded-redis', stop: () => embedded.stop() });

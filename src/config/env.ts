@@ -98,6 +98,15 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     },
   },
   scalar('PN_REDIS_URL', ['redis', 'url'], '`redis://host:6379/0`; unset = embedded redis-server'),
+  {
+    name: 'PN_REDIS_CLUSTER_NODES',
+    key: 'redis.clusterNodes',
+    format: 'comma-separated `redis://host:port` seed nodes of a Redis Cluster',
+    pointer: () => '/redis/clusterNodes',
+    apply: (raw, value) => {
+      sectionOf(raw, ['redis'], 'PN_REDIS_CLUSTER_NODES').clusterNodes = list(value);
+    },
+  },
   scalar('PN_DATA_DIR', ['dataDir'], 'a folder path'),
   scalar('PN_HTTP_LISTEN', ['http', 'listen'], '`host:port`'),
   {

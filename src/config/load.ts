@@ -149,8 +149,11 @@ function expectedOf(schema: TSchema, message: string, value: unknown): string {
   return message.replace(/^Expected /, '');
 }
 
-/** Rules one schema node cannot express: names and keys that must be unique. */
+/** Rules one schema node cannot express: names and keys that must be unique, exclusive settings. */
 function checkUnique(config: Config, sourceOf: (pointer: string) => string): void {
+  if (config.redis.url !== undefined && config.redis.clusterNodes !== undefined) {
+    throw new ConfigError({ key: 'redis.clusterNodes', expected: 'either redis.url (one server) or redis.clusterNodes (a Cluster), not both', source: sourceOf('/redis/clusterNodes') });
+  }
   const seen = new Set<string>();
   config.trunks.forEach((trunk, i) => {
     if (seen.has(trunk.name)) throw new ConfigError({ key: `trunks[${i}].name`, expected: 'a trunk name not used by another trunk', source: sourceOf(`/trunks/${i}/name`), got: trunk.name });

@@ -71,6 +71,12 @@ export const ConfigSchema = Type.Object(
     redis: section(
       {
         url: Type.Optional(str({ description: 'Redis URL; unset = start an embedded redis-server', format: 'redis-url', expected: 'a redis:// or rediss:// URL' })),
+        clusterNodes: Type.Optional(
+          Type.Array(str({ description: 'Seed node', format: 'redis-url', expected: 'a redis:// URL of a cluster node, e.g. redis://10.0.0.7:6379' }), {
+            minItems: 1,
+            description: 'Seed nodes of a Redis Cluster (redis:// URLs; a password in the first applies to all); instead of url',
+          }),
+        ),
         dataDir: Type.Optional(str({ description: 'Data folder of the embedded redis-server (default: the redis folder inside dataDir)', minLength: 1 })),
       },
       'Where bindings are stored',

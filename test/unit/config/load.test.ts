@@ -177,13 +177,21 @@ describe('environment overrides', () => {
     expect(load({ PN_DEFAULT_COUNTRY_CODE: '1' }).bindings.defaultCountryCode).toBe('1');
   });
 
+  it('PN_REDIS_CLUSTER_NODES sets redis.clusterNodes; with redis.url as well it names the clash', () => {
+    expect(load({ PN_REDIS_CLUSTER_NODES: 'redis://10.0.0.7:6379, redis://10.0.0.8:6379' }).redis.clusterNodes).toEqual(['redis://10.0.0.7:6379', 'redis://10.0.0.8:6379']);
+    const err = configError(() => load({ PN_REDIS_CLUSTER_NODES: 'redis://10.0.0.7:6379', PN_REDIS_URL: 'redis://10.0.0.2:6379' }));
+    expect(err.key).toBe('redis.clusterNodes');
+    expect(err.source).toBe('PN_REDIS_CLUSTER_NODES');
+    expect(err.expected).toMatch(/not both/);
+  });
+
   it('PN_LOG_LEVEL sets log.level', () => {
     expect(load({ PN_LOG_LEVEL: 'debug' }).log.level).toBe('debug');
   });
 
   it('every override is listed in ENV_OVERRIDES (the README table is generated from it)', () => {
     expect(ENV_OVERRIDES.map((o) => o.name).sort()).toEqual(
-      ['PN_API_KEYS', 'PN_DATA_DIR', 'PN_DEFAULT_COUNTRY_CODE', 'PN_GATEWAY_URI', 'PN_HTTP_LISTEN', 'PN_LOG_LEVEL', 'PN_REDIS_URL', 'PN_SIP_CONTACT', 'PN_TRUNK_ADDRESSES'].sort(),
+      ['PN_API_KEYS', 'PN_DATA_DIR', 'PN_DEFAULT_COUNTRY_CODE', 'PN_GATEWAY_URI', 'PN_HTTP_LISTEN', 'PN_LOG_LEVEL', 'PN_REDIS_CLUSTER_NODES', 'PN_REDIS_URL', 'PN_SIP_CONTACT', 'PN_TRUNK_ADDRESSES'].sort(),
     );
   });
 });
@@ -193,6 +201,7 @@ describe('bad values name the key, the source and what was expected', () => {
     [{ PN_SIP_CONTACT: 'sip:0.0.0.0:5060;transport=pigeon' }, 'sip.contacts[0]', /drachtio-style contact/],
     [{ PN_SIP_CONTACT: 'http://0.0.0.0:5060' }, 'sip.contacts[0]', /drachtio-style contact/],
     [{ PN_REDIS_URL: 'mysql://db:3306' }, 'redis.url', /redis:\/\//],
+    [{ PN_REDIS_CLUSTER_NODES: 'redis://10.0.0.7:6379,10.0.0.8:6379' }, 'redis.clusterNodes[1]', /redis:\/\/ URL of a cluster node/],
     [{ PN_HTTP_LISTEN: '8080' }, 'http.listen', /host:port/],
     [{ PN_HTTP_LISTEN: '127.0.0.1:70000' }, 'http.listen', /host:port/],
     [{ PN_API_KEYS: 'acme' }, 'api.keys', /tenant:key/],
