@@ -18,6 +18,7 @@ import type { CallsSrf, SrfDialog, SrfIncomingRequest, SrfMessage, SrfOutgoingRe
 import { TrunkTable } from './trunks.ts';
 import { answerOptions } from './options.ts';
 import { relayInfo } from './info-relay.ts';
+import { relayUpdate, type UpdateRewrite } from './update-relay.ts';
 import type { Trunk } from './trunks.ts';
 
 export type CallMetricOutcome = CallOutcome | 'rejected-untrusted' | 'rejected-invalid';
@@ -416,6 +417,9 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
       // Re-INVITE either way (hold/resume, codec change): offer and answer scrubbed in transit.
       uas.on('modify', (mreq, mres) => relayModify(uas, uac, mreq, mres, callerDigits, calleeDigits, log));
       uac.on('modify', (mreq, mres) => relayModify(uac, uas, mreq, mres, calleeDigits, callerDigits, log));
+      // UPDATE with an offer either way: rewritten like a re-INVITE's.
+      uas.on('update', (ureq, ures) => relayUpdate(uas, uac, ureq, ures, scrubbing(callerDigits, calleeDigits), log));
+      uac.on('update', (ureq, ures) => relayUpdate(uac, uas, ureq, ures, scrubbing(calleeDigits, callerDigits), log));
       // DTMF sent as INFO (an IVR behind the callee), checked and relayed either way.
       uas.on('info', (ireq, ires) => relayInfo(uac, ireq, ires, callerDigits, log));
       uac.on('info', (ireq, ires) => relayInfo(uas, ireq, ires, calleeDigits, log));
@@ -457,6 +461,14 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
       for (const c of calls) c.hangup();
       await Promise.all(calls.map((c) => c.done));
     },
+  };
+}
+
+/** Offer and answer of a relayed UPDATE, scrubbed of the numbers that must not cross. */
+function scrubbing(forbiddenTowards: readonly string[], forbiddenBack: readonly string[]): UpdateRewrite {
+  return {
+    offer: (sdp) => scrubSdp(sdp, { forbidden: forbiddenTowards }) ?? '',
+    answer: (sdp) => scrubSdp(sdp, { forbidden: forbiddenBack }),
   };
 }
 

@@ -29,6 +29,7 @@ import { scrubSdp } from './sdp.ts';
 import { isSipError } from './srf-types.ts';
 import type { SrfDialog, SrfMessage, SrfOutgoingResponse, SrfSentRequest } from './srf-types.ts';
 import { relayInfo } from './info-relay.ts';
+import { relayUpdate, type UpdateRewrite } from './update-relay.ts';
 
 /** Whom to call, through which gateways (Request-URIs in failover order), showing X. */
 export interface CallbackPlan {
@@ -334,6 +335,9 @@ export function runCallbackFlow(deps: CallbackFlowDeps, plan: CallbackPlan, repo
     // Re-INVITEs either way (hold/resume): scrubbed, and stamped with the receiving leg's origin.
     a.on('modify', (req, res) => relay(req, res, a, b, { toOther: originB, back: originA, forbiddenTowards: aDigits, forbiddenBack: bDigits }));
     b.on('modify', (req, res) => relay(req, res, b, a, { toOther: originA, back: originB, forbiddenTowards: bDigits, forbiddenBack: aDigits }));
+    // UPDATE with an offer either way: rewritten like a re-INVITE's.
+    a.on('update', (req, res) => relayUpdate(a, b, req, res, restamping(originB, originA, aDigits, bDigits), log));
+    b.on('update', (req, res) => relayUpdate(b, a, req, res, restamping(originA, originB, bDigits, aDigits), log));
     // DTMF sent as INFO, checked and relayed either way.
     a.on('info', (req, res) => relayInfo(b, req, res, aDigits, log));
     b.on('info', (req, res) => relayInfo(a, req, res, bDigits, log));
@@ -404,5 +408,13 @@ export function runCallbackFlow(deps: CallbackFlowDeps, plan: CallbackPlan, repo
     cancel: () => stop('api'),
     shutdown: () => stop('shutdown'),
     done,
+  };
+}
+
+/** Offer and answer of a relayed UPDATE: scrubbed, and stamped with the origin line each leg knows from us. */
+function restamping(toOther: OriginSequence, back: OriginSequence, forbiddenTowards: readonly string[], forbiddenBack: readonly string[]): UpdateRewrite {
+  return {
+    offer: (sdp) => toOther.stamp(scrubSdp(sdp, { forbidden: forbiddenTowards }) ?? ''),
+    answer: (sdp) => back.stamp(scrubSdp(sdp, { forbidden: forbiddenBack }) ?? ''),
   };
 }

@@ -41,10 +41,10 @@ export interface SrfOutgoingResponse {
 }
 
 export interface SrfDialog {
-  readonly local: { sdp?: string };
-  readonly remote: { sdp?: string };
+  readonly local: { sdp?: string | undefined };
+  readonly remote: { sdp?: string | undefined };
   on(event: 'destroy', listener: (msg: SrfMessage, reason?: string) => void): unknown;
-  on(event: 'modify' | 'refer' | 'info', listener: (req: SrfMessage, res: SrfOutgoingResponse) => void): unknown;
+  on(event: 'modify' | 'refer' | 'info' | 'update', listener: (req: SrfMessage, res: SrfOutgoingResponse) => void): unknown;
   destroy(opts?: { headers?: SipHeaders }): Promise<unknown>;
   modify(sdp: string): Promise<string>;
   /** A request within the dialog (e.g. INFO); resolves with the final response, whatever its status. */

@@ -45,6 +45,13 @@ export function describeMainFlows(transport: SipTransport): void {
       expect(info).not.toMatch(/^P-Asserted-Identity:[^\r\n]*13912345671/im);
     });
 
+    it('a mid-call UPDATE with a hold offer reaches B and B\'s answer reaches A, neither carrying the other\'s number', async () => {
+      const binding = await bind(env, { mode: 'AXB', a: A, b: B });
+      const run = await call(env, { caller: A, x: binding.x, uac: 'uac-direct-update', uas: 'uas-direct-update' });
+      expectCompleted('uac-direct-update', run.uac);
+      expectCompleted('uas-direct-update', run.uas);
+    });
+
     it('return call: B calls X, A sees X (never B), answers, B hangs up', async () => {
       const binding = await bind(env, { mode: 'AXB', a: A, b: B });
       const run = await call(env, { caller: B, x: binding.x, uac: 'uac-return-callerbye', uas: 'uas-return-callerbye' });

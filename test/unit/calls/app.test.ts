@@ -55,9 +55,10 @@ class FakeDialog extends EventEmitter implements SrfDialog {
   async destroy(): Promise<unknown> { this.destroyed++; return undefined; }
   async modify(sdp: string): Promise<string> { return sdp; }
   requests: Array<{ method: string; headers?: Record<string, string>; body?: string }> = [];
+  reply: (opts: { method: string; body?: string }) => SrfReceivedResponse = () => ({ status: 200, ...message({}) });
   async request(opts: { method: string; headers?: Record<string, string>; body?: string }): Promise<SrfReceivedResponse> {
     this.requests.push(opts);
-    return { status: 200, ...message({}) };
+    return this.reply(opts);
   }
 }
 
@@ -253,5 +254,34 @@ describe('createCallsApp', () => {
     expect(other.res.sent[0]?.status).toBe(200);
     expect(leaky.res.sent[0]?.status).toBe(200);
     expect(uac.requests).toHaveLength(1);
+  });
+
+  it('relays a mid-call UPDATE offer and its answer, scrubbed both ways; answers a body-less UPDATE itself', async () => {
+    const t = setup(async () => found);
+    t.invite(A);
+    const uas = new FakeDialog();
+    const uac = new FakeDialog();
+    (await until('attempt', () => t.srf.attempts[0])).resolve({ uas, uac });
+    await until('answered', () => t.events.find(([k]) => k === 'answered'));
+    const answerFromB = `v=0\r\no=${B.slice(1)} 7 7 IN IP4 10.0.0.1\r\ns=${B}\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 5002 RTP/AVP 0\r\n`;
+    uac.reply = () => ({ status: 200, ...message({ 'Content-Type': 'application/sdp' }, answerFromB) });
+    const offerFromA = `v=0\r\no=${A.slice(1)} 1 2 IN IP4 10.0.0.5\r\ns=${A}\r\nc=IN IP4 10.0.0.6\r\nt=0 0\r\nm=audio 4002 RTP/AVP 0\r\na=sendonly\r\n`;
+    const res = new FakeResponse();
+    uas.emit('update', message({ 'Content-Type': 'application/sdp' }, offerFromA), res);
+    await until('UPDATE answered', () => res.sent[0]);
+    expect(uac.requests).toHaveLength(1);
+    expect(uac.requests[0]).toMatchObject({ method: 'UPDATE', headers: { 'Content-Type': 'application/sdp' } });
+    const relayedOffer = uac.requests[0]?.body ?? '';
+    expect(relayedOffer).toContain('c=IN IP4 10.0.0.6');
+    expect(relayedOffer).toContain('a=sendonly');
+    expect(containsNumber(relayedOffer, aDigits)).toBe(false);
+    expect(res.sent[0]?.status).toBe(200);
+    expect(res.sent[0]?.body).toContain('m=audio 5002');
+    expect(containsNumber(res.sent[0]?.body ?? '', bDigits)).toBe(false);
+    // A session refresh without a body stays with us.
+    const refresh = new FakeResponse();
+    uac.emit('update', message({}), refresh);
+    expect(refresh.sent[0]?.status).toBe(200);
+    expect(uas.requests).toHaveLength(0);
   });
 });
