@@ -19,6 +19,7 @@ import { TrunkTable } from './trunks.ts';
 import { answerOptions } from './options.ts';
 import { relayInfo } from './info-relay.ts';
 import { relayUpdate, type UpdateRewrite } from './update-relay.ts';
+import { endModifies, relayModify, type ModifyState } from './modify-relay.ts';
 import type { Trunk } from './trunks.ts';
 
 export type CallMetricOutcome = CallOutcome | 'rejected-untrusted' | 'rejected-invalid';
@@ -144,7 +145,7 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
 
   function sendReject(res: SrfOutgoingResponse, r: Reject, log: Logger): void {
     if (res.finalResponseSent) return;
-    safely(log, 'sending rejection failed', () => res.send(r.status, { headers: buildRejectHeaders(r.reason, r.retryAfter) }));
+    safely(log, 'sending rejection failed', () => res.send(r.status, { headers: buildRejectHeaders(r.reason, r.retryAfter, r.accept) }));
   }
 
   function handleInvite(req: SrfIncomingRequest, res: SrfOutgoingResponse): void {
@@ -185,11 +186,31 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
     const record: CallRecord = { id: newId(), kind: 'direct', x: admitted.x, caller: admitted.caller, invitedAt };
     log = log.child({ x: admitted.x, caller: maskNumber(admitted.caller) });
 
+    // The record of a call that never reached a callee still belongs to the binding found (or,
+    // without one, to the tenant owning X), so the tenant sees it; looked up off the call path.
+    const attribute = (lookup: LookupResult, finish: () => void): void => {
+      if (lookup !== null && lookup !== 'store-error') {
+        record.bindingId = lookup.binding.id;
+        record.tenant = lookup.binding.tenant;
+      }
+      if (lookup !== null || !deps.bindings.getNumber) {
+        finish();
+        return;
+      }
+      deps.bindings
+        .getNumber(admitted.x)
+        .then((n) => {
+          if (n) record.tenant = n.tenant;
+        })
+        .catch(() => undefined)
+        .finally(finish);
+    };
+
     void lookupBounded(admitted.caller, admitted.x, log).then((lookup) => {
       if (cancelled) {
         // The caller gave up while we looked up: nothing was started.
         if (!res.finalResponseSent) safely(log, 'sending 487 failed', () => res.send(487));
-        finishRejected(record, 'cancelled', 487, log, admitted.trunk.name);
+        attribute(lookup, () => finishRejected(record, 'cancelled', 487, log, admitted.trunk.name));
         return;
       }
       const decision = decide(admitted, lookup, {
@@ -199,25 +220,9 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
         retryAfterSeconds,
       });
       if (decision.kind === 'reject') {
-        if (lookup !== null && lookup !== 'store-error') {
-          record.bindingId = lookup.binding.id;
-          record.tenant = lookup.binding.tenant;
-        }
         sendReject(res, decision, log);
         log.info({ status: decision.status, reason: decision.reason }, `call rejected: ${decision.cause}`);
-        const finish = (): void => finishRejected(record, decision.outcome ?? 'failed', decision.status, log, admitted.trunk.name);
-        if (lookup === null && deps.bindings.getNumber) {
-          // No binding: the record still belongs to the tenant that owns X (after the answer, off the call path).
-          deps.bindings
-            .getNumber(admitted.x)
-            .then((n) => {
-              if (n) record.tenant = n.tenant;
-            })
-            .catch(() => undefined)
-            .finally(finish);
-        } else {
-          finish();
-        }
+        attribute(lookup, () => finishRejected(record, decision.outcome ?? 'failed', decision.status, log, admitted.trunk.name));
         return;
       }
       connect(req, res, decision, record, log.child({ bindingId: decision.binding.id }), () => cancelled);
@@ -264,6 +269,8 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
 
     let earlyMedia = false;
     let ringTimedOut = false;
+    // The current attempt's callee sent a 2xx (we are answering the caller or have answered).
+    let calleeAnswered = false;
     let ringTimer: NodeJS.Timeout | undefined;
     let pending: SrfSentRequest | undefined;
     let shuttingDown = false;
@@ -311,6 +318,7 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
     const attempt = (uri: string, index: number): Promise<{ uas: SrfDialog; uac: SrfDialog }> => {
       if (isCancelled() || shuttingDown) return Promise.reject(new CallerCancelled());
       ringTimedOut = false;
+      calleeAnswered = false;
       log.debug({ attempt: index }, 'calling gateway');
       return deps.srf.createB2BUA(
         req,
@@ -323,7 +331,11 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
           localSdpB: hasBody
             ? (scrubSdp(req.body, { forbidden: callerDigits }) ?? '')
             : (sdp: string) => scrubSdp(sdp, { forbidden: callerDigits }) ?? '',
-          localSdpA: (sdp: string) => scrubSdp(sdp, { forbidden: calleeDigits }) ?? '',
+          localSdpA: (sdp: string, calleeRes: SrfReceivedResponse) => {
+            // Called for the callee's 2xx just before we answer the caller (early and late offer).
+            if (calleeRes.status >= 200 && calleeRes.status < 300) calleeAnswered = true;
+            return scrubSdp(sdp, { forbidden: calleeDigits }) ?? '';
+          },
           proxyRequestHeaders: [],
           proxyResponseHeaders: [],
           // Failures and provisionals are relayed by us, with our headers (failover decides when).
@@ -349,6 +361,9 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
             }, deps.ringTimeoutSeconds * 1000);
           },
           cbProvisional: relayProvisional,
+          cbFinalizedUac: () => {
+            calleeAnswered = true;
+          },
         },
       );
     };
@@ -356,6 +371,14 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
     const classify = (err: unknown): AttemptFailure => {
       clearTimeout(ringTimer);
       if (err instanceof CallerCancelled || isCancelled()) return { kind: 'caller-cancelled' };
+      // The callee answered and our 2xx to the caller could not be sent: the caller's INVITE
+      // transaction was gone, i.e. its CANCEL crossed the answer and the stack already sent 487
+      // (RFC 3261 §9.2; drachtio-srf drops a CANCEL arriving after it sent a final response).
+      // createB2BUA has BYE'd the callee; for the record the caller cancelled.
+      if (!isSipError(err) && calleeAnswered && res.finalResponseSent) {
+        log.info('caller cancelled as the callee answered: callee released');
+        return { kind: 'caller-cancelled' };
+      }
       if (ringTimedOut || shuttingDown) return { kind: 'ring-timeout' };
       if (isSipError(err)) return { kind: 'sip', status: err.status };
       log.warn({ err }, 'b-leg failed without a SIP answer');
@@ -390,9 +413,11 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
       log.debug('call answered');
 
       let maxTimer: NodeJS.Timeout | undefined;
+      const modifies: ModifyState = {};
       const end = (by: HangupBy): void => {
         if (finished) return;
         clearTimeout(maxTimer);
+        endModifies(modifies, log);
         record.endedAt = now();
         record.durationSeconds = Math.round((record.endedAt - answeredAt) / 1000);
         record.outcome = 'answered';
@@ -415,8 +440,8 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
         release(uas);
       });
       // Re-INVITE either way (hold/resume, codec change): offer and answer scrubbed in transit.
-      uas.on('modify', (mreq, mres) => relayModify(uas, uac, mreq, mres, callerDigits, calleeDigits, log));
-      uac.on('modify', (mreq, mres) => relayModify(uac, uas, mreq, mres, calleeDigits, callerDigits, log));
+      uas.on('modify', (mreq, mres) => relayModify(modifies, uas, uac, mreq, mres, callerDigits, calleeDigits, log));
+      uac.on('modify', (mreq, mres) => relayModify(modifies, uac, uas, mreq, mres, calleeDigits, callerDigits, log));
       // UPDATE with an offer either way: rewritten like a re-INVITE's.
       uas.on('update', (ureq, ures) => relayUpdate(uas, uac, ureq, ures, scrubbing(callerDigits, calleeDigits), log));
       uac.on('update', (ureq, ures) => relayUpdate(uac, uas, ureq, ures, scrubbing(calleeDigits, callerDigits), log));
@@ -470,33 +495,4 @@ function scrubbing(forbiddenTowards: readonly string[], forbiddenBack: readonly 
     offer: (sdp) => scrubSdp(sdp, { forbidden: forbiddenTowards }) ?? '',
     answer: (sdp) => scrubSdp(sdp, { forbidden: forbiddenBack }),
   };
-}
-
-function relayModify(
-  from: SrfDialog,
-  to: SrfDialog,
-  req: SrfMessage,
-  res: SrfOutgoingResponse,
-  forbiddenTowards: readonly string[],
-  forbiddenBack: readonly string[],
-  log: Logger,
-): void {
-  const sdpHeaders = { 'Content-Type': 'application/sdp' };
-  if (!req.body) {
-    // A re-INVITE without offer (RFC 3261 §14.1): answer with our current session.
-    const body = from.local.sdp;
-    res.send(200, body ? { headers: sdpHeaders, body } : {});
-    return;
-  }
-  const offer = scrubSdp(req.body, { forbidden: forbiddenTowards }) ?? '';
-  to.modify(offer).then(
-    (answer) => {
-      const body = scrubSdp(answer, { forbidden: forbiddenBack });
-      res.send(200, body ? { headers: sdpHeaders, body } : {});
-    },
-    (err: unknown) => {
-      log.info({ err: isSipError(err) ? err.status : String(err) }, 're-INVITE refused by the other leg');
-      res.send(isSipError(err) ? err.status : 500);
-    },
-  );
 }

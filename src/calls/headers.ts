@@ -76,9 +76,13 @@ export function buildCallerResponseHeaders(
   return { ...withoutNumbers(copyAllowlisted(calleeResponse ?? {}), forbidden), ...own };
 }
 
-/** Headers of a rejection we generate: Reason (RFC 3326) and, for 503, Retry-After (RFC 3261 §21.5.4). */
-export function buildRejectHeaders(reason: string, retryAfter?: number): SipHeaders {
+/**
+ * Headers of a rejection we generate: Reason (RFC 3326), for 503 Retry-After (RFC 3261 §21.5.4),
+ * for 415 Accept (RFC 3261 §21.4.13: the response MUST list the acceptable types).
+ */
+export function buildRejectHeaders(reason: string, retryAfter?: number, accept?: string): SipHeaders {
   const h: SipHeaders = { Reason: reason };
   if (retryAfter !== undefined) h['Retry-After'] = String(retryAfter);
+  if (accept !== undefined) h['Accept'] = accept;
   return h;
 }

@@ -40,6 +40,8 @@ export interface Reject {
   reason: string;
   /** Seconds, sent as Retry-After (RFC 3261 §20.33) on 503. */
   retryAfter?: number;
+  /** Body types we accept, sent as Accept on 415 (RFC 3261 §21.4.13). */
+  accept?: string;
   /** Outcome for the call record (absent when no record is written: no caller or X known). */
   outcome?: CallOutcome;
 }
@@ -94,7 +96,7 @@ export function admit(facts: InviteFacts, trunks: TrunkTable): Admitted | Reject
   // Untrusted sources learn nothing: same answer whatever they sent, and no lookup.
   if (!trunk) return reject('PN_ERR_CALL_UNTRUSTED_SOURCE', 'untrusted-source');
   if (!acceptableBody(facts)) {
-    return reject('PN_ERR_VALIDATION', 'sanity', { status: 415, reason: 'SIP;cause=415;text="only application/sdp accepted"' });
+    return reject('PN_ERR_VALIDATION', 'sanity', { status: 415, reason: 'SIP;cause=415;text="only application/sdp accepted"', accept: 'application/sdp' });
   }
   const x = calledNumber({ requestUri: facts.requestUri, to: facts.to }, trunk.countryCode);
   if (!x) return reject('PN_ERR_NUMBER_INVALID', 'bad-number');
