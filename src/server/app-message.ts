@@ -17,7 +17,7 @@ const TOKEN_NAME = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 const IMMUTABLE = new Set(['via', 'v', 'route', 'record-route', 'rseq', 'content-length', 'l']);
 
 /** Canonical spelling of well-known headers (the stack re-encodes them). Keys: lower case, '_' as '-'. */
-const CANONICAL: Record<string, string> = {
+const CANONICAL: ReadonlyMap<string, string> = new Map(Object.entries({
   f: 'From', from: 'From', t: 'To', to: 'To', i: 'Call-ID', 'call-id': 'Call-ID', cseq: 'CSeq',
   m: 'Contact', contact: 'Contact', 'max-forwards': 'Max-Forwards', c: 'Content-Type',
   'content-type': 'Content-Type', e: 'Content-Encoding', 'content-encoding': 'Content-Encoding',
@@ -38,7 +38,7 @@ const CANONICAL: Record<string, string> = {
   'reply-to': 'Reply-To', 'authentication-info': 'Authentication-Info', path: 'Path',
   'service-route': 'Service-Route', 'remote-party-id': 'Remote-Party-ID', diversion: 'Diversion',
   'history-info': 'History-Info',
-};
+}));
 
 function capitalizeAfterDash(name: string): string {
   return name
@@ -47,10 +47,16 @@ function capitalizeAfterDash(name: string): string {
     .join('-');
 }
 
-/** Name as the server writes it: canonical for well-known headers, X- kept as given, others re-cased. */
-function normalizeHeaderName(name: string): string {
-  const key = name.toLowerCase().replace(/_/g, '-');
-  const canonical = CANONICAL[key];
+/** Lookup key of a header name: lower case, '_' as '-'. */
+function headerKey(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.includes('_') ? lower.replace(/_/g, '-') : lower;
+}
+
+/** Name as the server writes it (`key` = headerKey(name)): canonical for well-known headers, X- kept as given, others re-cased. */
+function normalizeHeaderName(name: string, key: string): string {
+  // A Map, not an object: an app header named e.g. "constructor" must not match Object.prototype.
+  const canonical = CANONICAL.get(key);
   if (canonical !== undefined) return canonical;
   if (key.startsWith('x-')) return name;
   return capitalizeAfterDash(name);
@@ -75,8 +81,9 @@ export function splitAppMessage(text: string): AppMessage {
     if (colon <= 0) continue;
     const rawName = line.slice(0, colon).trim();
     if (!TOKEN_NAME.test(rawName)) continue;
-    if (IMMUTABLE.has(rawName.toLowerCase().replace(/_/g, '-'))) continue;
-    headers.push({ name: normalizeHeaderName(rawName), value: line.slice(colon + 1).trim() });
+    const key = headerKey(rawName);
+    if (IMMUTABLE.has(key)) continue;
+    headers.push({ name: normalizeHeaderName(rawName, key), value: line.slice(colon + 1).trim() });
   }
   return { startLine, headers, body: Buffer.from(bodyText, 'utf8') };
 }

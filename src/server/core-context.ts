@@ -31,6 +31,20 @@ export function wireText(msg: SipMessage): WireText {
   return { text: buf.toString('utf8'), bytes: buf.length };
 }
 
+/**
+ * A message serialised once, for both the network and the app: `buf` goes to the transaction
+ * layer (as the pre-serialised form) and into the app frame; `bytes` is the meta length token.
+ */
+export interface WireBytes {
+  buf: Buffer;
+  bytes: number;
+}
+
+export function wireBytes(msg: SipMessage): WireBytes {
+  const buf = serializeMessage(msg);
+  return { buf, bytes: buf.length };
+}
+
 /** `bytes|proto|address|port|time` for a message from the network (source undefined: generated internally). */
 export function networkMeta(bytes: number, source: MessageSource | undefined): string[] {
   if (!source) return ['0', 'udp', '', '0', wireTime()];
@@ -38,7 +52,7 @@ export function networkMeta(bytes: number, source: MessageSource | undefined): s
 }
 
 /** Send a cdr:<kind> event to one app that asked for it (round-robin), if CDRs are on. */
-export function emitCdr(ctx: CoreContext, kind: 'attempt' | 'start' | 'stop', source: 'network' | 'application', extra: string | undefined, sipText: string): void {
+export function emitCdr(ctx: CoreContext, kind: 'attempt' | 'start' | 'stop', source: 'network' | 'application', extra: string | undefined, sipText: string | Buffer): void {
   if (!ctx.cdrEnabled) return;
   const app = ctx.router.select(`cdr:${kind}`);
   if (!app) return;

@@ -34,8 +34,9 @@ export interface ServerTransaction {
   readonly lastResponse: SipResponse | undefined;
   /** Send a response through the machine (retransmissions, absorption handled here). The response is
    *  sent where §18.2.2 says: same TCP connection, else Via received/rport/sent-by. Headers are sent
-   *  as given (the caller builds Via/From/To/...). */
-  respond(res: SipResponse): void;
+   *  as given (the caller builds Via/From/To/...). `wire` is serializeMessage(res) when the caller
+   *  already has it (it also hands those bytes to an app), so the message is serialised once. */
+  respond(res: SipResponse, wire?: Buffer): void;
   /** Called once when the transaction terminates (timer, transport error). */
   onTerminated(cb: () => void): void;
 }
@@ -105,27 +106,62 @@ export class TransactionError extends Error {
 
 type TimerMap = Map<TimerName, TimerEntry>;
 
-interface ServerTx extends ServerTransaction {
-  machine: IstMachine | NistMachine;
-  lastBuf: Buffer | undefined;
-  readonly dest: Destination;
-  readonly timers: TimerMap;
-  readonly terminated: (() => void)[];
-  /** RFC 2543 fallback key: an ACK must also carry our To tag. */
-  readonly rfc2543: boolean;
-  done: boolean;
+// The transaction records are classes rather than object literals: a literal with a getter and
+// methods is rebuilt (and its shape re-derived) for every transaction, several per call.
+
+class ServerTx implements ServerTransaction {
+  lastResponse: SipResponse | undefined = undefined;
+  lastBuf: Buffer | undefined = undefined;
+  readonly timers: TimerMap = new Map();
+  readonly terminated: (() => void)[] = [];
+  done = false;
+
+  constructor(
+    private readonly layer: TransactionLayer,
+    readonly key: string,
+    readonly request: SipRequest,
+    readonly source: MessageSource,
+    readonly isInvite: boolean,
+    public machine: IstMachine | NistMachine,
+    readonly dest: Destination,
+    /** RFC 2543 fallback key: an ACK must also carry our To tag. */
+    readonly rfc2543: boolean,
+  ) {}
+
+  get state(): string {
+    return this.machine.state;
+  }
+
+  respond(res: SipResponse, wire?: Buffer): void {
+    this.layer.respondOn(this, res, wire);
+  }
+
+  onTerminated(cb: () => void): void {
+    if (this.done) cb();
+    else this.terminated.push(cb);
+  }
 }
 
-interface ClientTx extends ClientTransaction {
-  machine: IctMachine | NictMachine;
-  readonly isInvite: boolean;
-  readonly buf: Buffer;
-  readonly handler: ClientTransactionHandler;
-  readonly timers: TimerMap;
-  ackBuf: Buffer | undefined;
-  ackDest: Destination | undefined;
-  sends: number;
-  done: boolean;
+class ClientTx implements ClientTransaction {
+  ackBuf: Buffer | undefined = undefined;
+  ackDest: Destination | undefined = undefined;
+  readonly timers: TimerMap = new Map();
+  sends = 0;
+  done = false;
+
+  constructor(
+    readonly key: string,
+    readonly request: SipRequest,
+    readonly destination: Destination,
+    readonly isInvite: boolean,
+    public machine: IctMachine | NictMachine,
+    readonly buf: Buffer,
+    readonly handler: ClientTransactionHandler,
+  ) {}
+
+  get state(): string {
+    return this.machine.state;
+  }
 }
 
 const REQUEST_COPY_HEADERS = ['from', 'to', 'call-id', 'cseq'] as const;
@@ -225,8 +261,8 @@ export class TransactionLayer {
   // ------------------------------------------------------------------ public API
 
   /** The caller supplies the complete request, top Via with a fresh z9hG4bK branch included.
-   *  ICT sends the ACK for non-2xx itself (§17.1.1.3). */
-  sendRequest(req: SipRequest, dest: Destination, handler: ClientTransactionHandler): ClientTransaction {
+   *  ICT sends the ACK for non-2xx itself (§17.1.1.3). `wire`: serializeMessage(req), if already made. */
+  sendRequest(req: SipRequest, dest: Destination, handler: ClientTransactionHandler, wire?: Buffer): ClientTransaction {
     if (req.method === 'ACK') throw new TransactionError('ACK is sent without a transaction (sendStateless)');
     const key = clientKeyOf(req);
     if (key === undefined) throw new TransactionError('request needs a top Via branch and a CSeq');
@@ -234,32 +270,16 @@ export class TransactionLayer {
     const isInvite = req.method === 'INVITE';
     const ctx = { ...this.opts.timers, reliable: dest.protocol === 'tcp' };
     const start = isInvite ? ictStart(ctx) : nictStart(ctx);
-    const tx: ClientTx = {
-      key,
-      request: req,
-      destination: dest,
-      isInvite,
-      machine: start.state,
-      buf: serializeMessage(req),
-      handler,
-      timers: new Map(),
-      ackBuf: undefined,
-      ackDest: undefined,
-      sends: 0,
-      done: false,
-      get state() {
-        return this.machine.state;
-      },
-    };
+    const tx = new ClientTx(key, req, dest, isInvite, start.state, wire ?? serializeMessage(req), handler);
     this.clients.set(key, tx);
     this.stats.clientTransactions = this.clients.size;
     this.execClient(tx, start.actions, undefined, undefined);
     return tx;
   }
 
-  /** Send without a transaction (ACK for 2xx, stateless responses). */
-  sendStateless(msg: SipMessage, dest: Destination): Promise<void> {
-    return this.opts.transports.send(dest, serializeMessage(msg));
+  /** Send without a transaction (ACK for 2xx, stateless responses). `wire`: serializeMessage(msg), if already made. */
+  sendStateless(msg: SipMessage, dest: Destination, wire?: Buffer): Promise<void> {
+    return this.opts.transports.send(dest, wire ?? serializeMessage(msg));
   }
 
   /** Where a response to this request goes per §18.2.2 (for stateless replies). */
@@ -473,56 +493,37 @@ export class TransactionLayer {
     const isInvite = req.method === 'INVITE';
     const ctx = { ...this.opts.timers, reliable: source.protocol === 'tcp' };
     const start = isInvite ? istStart(ctx) : nistStart(ctx);
-    const respond = (res: SipResponse): void => {
-      if (tx.done) {
-        this.log.debug({ key, status: res.status }, 'response on a terminated server transaction dropped');
-        return;
-      }
-      this.runServer(tx, { type: 'tu-response', status: res.status }, res, undefined, undefined);
-    };
-    const tx: ServerTx = {
-      key,
-      request: req,
-      source,
-      isInvite,
-      machine: start.state,
-      lastResponse: undefined,
-      lastBuf: undefined,
-      dest: this.responseDestination(req, source),
-      timers: new Map(),
-      terminated: [],
-      rfc2543,
-      done: false,
-      get state() {
-        return this.machine.state;
-      },
-      respond,
-      onTerminated(cb: () => void): void {
-        if (tx.done) cb();
-        else tx.terminated.push(cb);
-      },
-    };
+    const tx = new ServerTx(this, key, req, source, isInvite, start.state, this.responseDestination(req, source), rfc2543);
     this.servers.set(key, tx);
     this.stats.serverTransactions = this.servers.size;
     this.execServer(tx, start.actions, undefined, undefined, undefined);
     return tx;
   }
 
-  private runServer(tx: ServerTx, input: TxInput, res: SipResponse | undefined, ack: SipRequest | undefined, ackSource: MessageSource | undefined): void {
+  /** @internal ServerTx.respond */
+  respondOn(tx: ServerTx, res: SipResponse, wire: Buffer | undefined): void {
+    if (tx.done) {
+      this.log.debug({ key: tx.key, status: res.status }, 'response on a terminated server transaction dropped');
+      return;
+    }
+    this.runServer(tx, { type: 'tu-response', status: res.status }, res, undefined, undefined, wire);
+  }
+
+  private runServer(tx: ServerTx, input: TxInput, res: SipResponse | undefined, ack: SipRequest | undefined, ackSource: MessageSource | undefined, wire?: Buffer): void {
     if (tx.done) return;
     const r = tx.isInvite ? istReduce(tx.machine as IstMachine, input) : nistReduce(tx.machine as NistMachine, input);
     tx.machine = r.state;
-    this.execServer(tx, r.actions, res, ack, ackSource);
+    this.execServer(tx, r.actions, res, ack, ackSource, wire);
   }
 
-  private execServer(tx: ServerTx, actions: TxAction[], res: SipResponse | undefined, ack: SipRequest | undefined, ackSource: MessageSource | undefined): void {
+  private execServer(tx: ServerTx, actions: TxAction[], res: SipResponse | undefined, ack: SipRequest | undefined, ackSource: MessageSource | undefined, wire?: Buffer): void {
     for (const a of actions) {
       switch (a.type) {
         case 'send-trying':
           this.serverSend(tx, buildResponse(tx.request, 100));
           break;
         case 'send-response':
-          if (res) this.serverSend(tx, res);
+          if (res) this.serverSend(tx, res, wire);
           break;
         case 'resend-response':
           if (tx.lastBuf) {
@@ -554,9 +555,9 @@ export class TransactionLayer {
     }
   }
 
-  private serverSend(tx: ServerTx, res: SipResponse): void {
-    const buf = serializeMessage(res);
-    (tx as { lastResponse: SipResponse | undefined }).lastResponse = res;
+  private serverSend(tx: ServerTx, res: SipResponse, wire?: Buffer): void {
+    const buf = wire ?? serializeMessage(res);
+    tx.lastResponse = res;
     tx.lastBuf = buf;
     this.serverTransmit(tx, buf);
   }

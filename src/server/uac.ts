@@ -5,7 +5,7 @@ import { getHeader, getHeaderList, getHeaders } from '../sip/message/headers.ts'
 import { cseq, fromTag, toTag } from '../sip/message/accessors.ts';
 import { uriOfNameAddr } from '../sip/message/name-addr.ts';
 import { parseUri } from '../sip/message/uri.ts';
-import type { ClientTransaction } from './transaction-layer.ts';
+import type { ClientTransaction, ClientTransactionHandler } from './transaction-layer.ts';
 import type { Destination, MessageSource } from './transport/types.ts';
 import type { AppSession } from './wire/app-session.ts';
 import { wireTime } from './wire/codec.ts';
@@ -13,7 +13,7 @@ import type { AdvertisedListener } from './addresses.ts';
 import { AppMessageError, appRequest, findHeader, sniffContentType, splitAppMessage, substituteLocalhost } from './app-message.ts';
 import { dialogIdOf, type Dialog } from './dialogs.ts';
 import { DestinationError, uriDestination } from './destinations.ts';
-import { emitCdr, networkMeta, wireText, type CoreContext, cid } from './core-context.ts';
+import { emitCdr, networkMeta, wireBytes, wireText, type CoreContext, cid } from './core-context.ts';
 import { newBranch, newTransactionId, randomToken } from './tokens.ts';
 
 /** A request an app sent, until its final response. */
@@ -54,12 +54,11 @@ export class UacCore {
   }
 
   onAppRequest(app: AppSession, msgId: string, transactionId: string, dialogId: string, proxy: string, sip: string): void {
-    const nok = (reason: string): void => app.respond(msgId, ['NOK', reason]);
     let req: SipRequest;
     try {
       req = appRequest(splitAppMessage(sip));
     } catch (err) {
-      nok(err instanceof AppMessageError ? err.message : 'invalid request');
+      app.respond(msgId, ['NOK', err instanceof AppMessageError ? err.message : 'invalid request']);
       return;
     }
     try {
@@ -67,8 +66,8 @@ export class UacCore {
       else if (transactionId !== '') this.cancel(app, msgId, transactionId, req);
       else this.newRequest(app, msgId, req, proxy);
     } catch (err) {
-      if (err instanceof DestinationError || err instanceof AppMessageError) nok(err.message);
-      else if (err instanceof Error && err.name === 'SipParseError') nok(`invalid request: ${err.message}`);
+      if (err instanceof DestinationError || err instanceof AppMessageError) app.respond(msgId, ['NOK', err.message]);
+      else if (err instanceof Error && err.name === 'SipParseError') app.respond(msgId, ['NOK', `invalid request: ${err.message}`]);
       else throw err;
     }
   }
@@ -89,24 +88,24 @@ export class UacCore {
     }
     const hostport = this.ctx.addresses.hostport(listener);
     const contactUri = this.ctx.addresses.contactUri(listener);
-    const given = (name: string): string | undefined => findHeader(appReq.headers, name);
+    const appHeaders = appReq.headers;
     const method = appReq.method;
 
-    let from = given('From');
+    let from = findHeader(appHeaders, 'From');
     from = from === undefined ? `<${contactUri}>` : substituteLocalhost(from, hostport).replace(/localhost(?::\d+)?/gi, hostport);
     if (!/;\s*tag=/i.test(from)) from = `${from};tag=${randomToken()}`;
-    const to = given('To') ?? `<${appReq.uri}>`;
-    const seqGiven = given('CSeq');
+    const to = findHeader(appHeaders, 'To') ?? `<${appReq.uri}>`;
+    const seqGiven = findHeader(appHeaders, 'CSeq');
     const seq = seqGiven !== undefined && /^\d+/.test(seqGiven) ? Number(/^\d+/.exec(seqGiven)?.[0]) : this.nextCSeq();
     const headers: Header[] = [
       { name: 'Via', value: this.via(listener) },
-      { name: 'Max-Forwards', value: given('Max-Forwards') ?? '70' },
+      { name: 'Max-Forwards', value: findHeader(appHeaders, 'Max-Forwards') ?? '70' },
       { name: 'From', value: from },
       { name: 'To', value: substituteLocalhost(to, hostport) },
-      { name: 'Call-ID', value: given('Call-ID') ?? newTransactionId() },
+      { name: 'Call-ID', value: findHeader(appHeaders, 'Call-ID') ?? newTransactionId() },
       { name: 'CSeq', value: `${seq} ${method}` },
     ];
-    const contact = given('Contact');
+    const contact = findHeader(appHeaders, 'Contact');
     if (contact !== undefined) headers.push({ name: 'Contact', value: substituteLocalhost(contact, hostport) });
     else if (method === 'INVITE' || method === 'SUBSCRIBE') headers.push({ name: 'Contact', value: `<${contactUri}>` });
     if (!this.pushContentType(app, msgId, headers, appReq)) return;
@@ -125,9 +124,10 @@ export class UacCore {
       provisionalSeen: false,
       cancelled: false,
     };
-    const { text, bytes } = wireText(req);
+    // Serialised once: the same bytes go to the network and into the app's frame.
+    const { buf: text, bytes } = wireBytes(req);
     if (isInvite) emitCdr(this.ctx, 'attempt', 'application', undefined, text);
-    this.send(rec);
+    this.send(rec, text);
     app.respond(msgId, ['OK', 'application', String(bytes), listener.protocol, listener.host, String(listener.port), wireTime(), rec.transactionId, 'Msg sent:', ''], text);
   }
 
@@ -175,8 +175,8 @@ export class UacCore {
       provisionalSeen: false,
       cancelled: false,
     };
-    const { text, bytes } = wireText(req);
-    this.send(rec);
+    const { buf: text, bytes } = wireBytes(req);
+    this.send(rec, text);
     if (method === 'BYE') emitCdr(this.ctx, 'stop', 'application', 'normal-release', text);
     app.respond(msgId, ['OK', 'application', String(bytes), listener.protocol, listener.host, String(listener.port), wireTime(), rec.transactionId, 'Msg sent:', ''], text);
   }
@@ -194,9 +194,9 @@ export class UacCore {
     headers.push({ name: 'Content-Length', value: String(appReq.body.length) });
     this.pushOtherHeaders(headers, appReq.headers, hostport, new Set([...DIALOG_OWNED, 'Contact', 'Content-Type']));
     const ack: SipRequest = { kind: 'request', method: 'ACK', uri: dialog.remoteTarget, version: 'SIP/2.0', headers, body: appReq.body };
-    const { text, bytes } = wireText(ack);
+    const { buf: text, bytes } = wireBytes(ack);
     inv.ack = { request: ack, destination: dialog.destination };
-    this.sendStateless(ack, dialog.destination);
+    this.sendStateless(ack, dialog.destination, text);
     app.respond(msgId, ['OK', 'application', String(bytes), listener.protocol, listener.host, String(listener.port), wireTime(), newTransactionId(), 'Msg sent:', ''], text);
     if (dialog.ackBye) this.sendServerBye(dialog, 'ACK-BYE due to cancel race condition');
   }
@@ -234,12 +234,14 @@ export class UacCore {
 
   // ---------------------------------------------------------------- responses (§4.3)
 
-  private send(rec: OutgoingRequest): void {
+  /** `wire` is serializeMessage(rec.req). */
+  private send(rec: OutgoingRequest, wire: Buffer): void {
     this.outgoing.set(rec.transactionId, rec);
-    rec.ct = this.ctx.layer.sendRequest(rec.req, rec.destination, { onResponse: (res, source) => this.onResponse(rec, res, source) });
+    rec.ct = this.ctx.layer.sendRequest(rec.req, rec.destination, new ResponseToApp(this, rec), wire);
   }
 
-  private onResponse(rec: OutgoingRequest, res: SipResponse, source: MessageSource | undefined): void {
+  /** @internal called by ResponseToApp */
+  onResponse(rec: OutgoingRequest, res: SipResponse, source: MessageSource | undefined): void {
     const status = res.status;
     if (status === 100) return; // never passed to the app
     if (rec.isInvite && rec.finalStatus !== undefined && rec.finalStatus >= 200 && rec.finalStatus < 300 && status >= 200 && status < 300) {
@@ -250,7 +252,7 @@ export class UacCore {
     // RFC 3262 §4: a reliable 1xx to a new INVITE creates (or advances) the early dialog; one that is
     // a retransmission or out of order is not passed on, so the app PRACKs each one once.
     if (rec.isInvite && !rec.dialog && status > 100 && status < 200 && isReliable(res) && !this.onReliableProvisional(rec, res, source)) return;
-    const { text, bytes } = wireText(res);
+    const { buf: text, bytes } = wireBytes(res);
     if (status < 200) {
       rec.provisionalSeen = true;
       if (rec.heldCancel) {
@@ -447,8 +449,8 @@ export class UacCore {
     }
   }
 
-  private sendStateless(req: SipRequest, destination: Destination): void {
-    void this.ctx.layer.sendStateless(req, destination).catch((err: unknown) => {
+  private sendStateless(req: SipRequest, destination: Destination, wire?: Buffer): void {
+    void this.ctx.layer.sendStateless(req, destination, wire).catch((err: unknown) => {
       this.ctx.log.warn({ err: err instanceof Error ? err.message : String(err), method: req.method }, 'could not send request');
     });
   }
@@ -464,6 +466,18 @@ export class UacCore {
       if (rec.app !== app) continue;
       this.outgoing.delete(rec.transactionId);
     }
+  }
+}
+
+/** The transaction handler of a request an app sent: its responses go back to the UAC core (a class, so no closure is made per request). */
+class ResponseToApp implements ClientTransactionHandler {
+  constructor(
+    private readonly core: UacCore,
+    private readonly rec: OutgoingRequest,
+  ) {}
+
+  onResponse(res: SipResponse, source: MessageSource | undefined): void {
+    this.core.onResponse(this.rec, res, source);
   }
 }
 

@@ -3,7 +3,7 @@
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { FrameDecoder, WireFramingError, buildPayload, decodeCommand, encodeFrame, type AppCommand } from './codec.ts';
+import { FrameDecoder, WireFramingError, decodeCommand, encodeMessageFrame, type AppCommand } from './codec.ts';
 
 export interface AppSessionHandlers {
   /** Successful login: reply tokens after OK (hostports, version, local hostports). */
@@ -24,7 +24,9 @@ export class AppSession {
   tags: string[] = [];
   private readonly decoder: FrameDecoder;
   private closed = false;
-  private corked = false;
+  /** Frames written since the last flush; one socket write per event-loop turn carries them all. */
+  private pending: Buffer[] = [];
+  private flushScheduled = false;
 
   constructor(
     private readonly socket: Socket,
@@ -45,36 +47,47 @@ export class AppSession {
     return !this.closed;
   }
 
-  /** Send a server-originated message; returns its msgId. */
-  send(tokens: readonly string[], sip?: string): string {
+  /** Send a server-originated message (SIP text or its serialised bytes); returns its msgId. */
+  send(tokens: readonly string[], sip?: string | Buffer): string {
     const id = randomUUID();
-    this.write(buildPayload([id, ...tokens], sip));
+    this.write(encodeMessageFrame([id, ...tokens], typeof sip === 'string' ? Buffer.from(sip, 'utf8') : sip));
     return id;
   }
 
   /** Reply to the app message `appMsgId`. */
-  respond(appMsgId: string, tokens: readonly string[], sip?: string): void {
+  respond(appMsgId: string, tokens: readonly string[], sip?: string | Buffer): void {
     this.send(['response', appMsgId, ...tokens], sip);
   }
 
   close(): void {
     if (this.closed) return;
+    this.flush();
     this.socket.end();
     this.socket.destroySoon?.();
   }
 
-  private write(payload: string): void {
+  private write(frame: Buffer): void {
     if (this.closed) return;
-    // Frames written in one tick go out in one syscall: cork now, uncork on the next tick.
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
+    this.pending.push(frame);
+    // Everything written while this event-loop turn handles its I/O (several datagrams and app
+    // frames may be read in one turn) goes out in one write after it: fewer syscalls on both ends.
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushNow);
     }
-    this.socket.write(encodeFrame(payload));
+  }
+
+  private readonly flushNow = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  private flush(): void {
+    const frames = this.pending;
+    if (frames.length === 0) return;
+    this.pending = [];
+    if (this.closed || this.socket.destroyed) return;
+    this.socket.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames));
   }
 
   private onData(chunk: Buffer): void {
@@ -146,6 +159,7 @@ export class AppSession {
   private onSocketClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.pending = [];
     this.log.info({ app: this.name }, 'app disconnected');
     this.handlers.onClose(this);
   }

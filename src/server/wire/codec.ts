@@ -57,6 +57,23 @@ export function encodeFrame(payload: string): Buffer {
   return Buffer.concat([Buffer.from(`${body.length}#`, 'latin1'), body]);
 }
 
+/**
+ * The frame of `buildPayload(tokens, sip)` with the SIP message already in bytes: the same bytes as
+ * `encodeFrame(buildPayload(tokens, sip.toString('utf8')))`, without turning the message into a
+ * string and back (the server serialises every message to bytes anyway).
+ */
+export function encodeMessageFrame(tokens: readonly string[], sip?: Buffer): Buffer {
+  const leader = buildLeader(tokens);
+  if (sip === undefined) return encodeFrame(leader);
+  const leaderBytes = Buffer.byteLength(leader, 'utf8');
+  const head = `${leaderBytes + 2 + sip.length}#${leader}\r\n`;
+  const headBytes = head.length - leader.length + leaderBytes;
+  const out = Buffer.allocUnsafe(headBytes + sip.length);
+  out.write(head, 0, 'utf8');
+  sip.copy(out, headBytes);
+  return out;
+}
+
 /** A payload split into its leader tokens (empty tokens kept) and the SIP text after the first CRLF. */
 export interface Payload {
   tokens: string[];
@@ -71,18 +88,53 @@ export function splitPayload(payload: string): Payload {
 
 /** Build a payload from leader tokens and an optional SIP message. Tokens must not contain | or CR/LF. */
 export function buildPayload(tokens: readonly string[], sip?: string): string {
-  const leader = tokens.map(sanitizeToken).join('|');
+  const leader = buildLeader(tokens);
   return sip === undefined ? leader : `${leader}\r\n${sip}`;
 }
 
+/** Leader tokens joined by `|`, each with `|`, CR and LF replaced by a space. */
+function buildLeader(tokens: readonly string[]): string {
+  let leader = '';
+  for (let i = 0; i < tokens.length; i++) leader += i === 0 ? sanitizeToken(tokens[i] as string) : `|${sanitizeToken(tokens[i] as string)}`;
+  return leader;
+}
+
+const PIPE = 0x7c;
+const CR = 0x0d;
+const LF = 0x0a;
+
 function sanitizeToken(t: string): string {
-  return /[|\r\n]/.test(t) ? t.replace(/[|\r\n]/g, ' ') : t;
+  // A scan instead of a regex test: most tokens are short ids and words that need nothing.
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === PIPE || c === CR || c === LF) return t.replace(/[|\r\n]/g, ' ');
+  }
+  return t;
+}
+
+/** Two digits, zero-padded. */
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }
 
 /** drachtio's `time` meta token: UTC time of day, HH:MM:SS.uuuuuu. */
-export function wireTime(date: Date = new Date()): string {
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${p(date.getUTCHours())}:${p(date.getUTCMinutes())}:${p(date.getUTCSeconds())}.${p(date.getUTCMilliseconds() * 1000, 6)}`;
+export function wireTime(date?: Date): string {
+  if (date !== undefined) return formatWireTime(date);
+  // Most frames of a busy server fall in the same millisecond as the one before: reuse its text.
+  const now = Date.now();
+  if (now !== lastWireTimeMs) {
+    lastWireTimeMs = now;
+    lastWireTime = formatWireTime(new Date(now));
+  }
+  return lastWireTime;
+}
+
+let lastWireTimeMs = NaN;
+let lastWireTime = '';
+
+function formatWireTime(date: Date): string {
+  const micros = String(date.getUTCMilliseconds() * 1000).padStart(6, '0');
+  return `${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${pad2(date.getUTCSeconds())}.${micros}`;
 }
 
 // ---- typed commands from the app (drachtio-protocol.md §1.4.1) ----
@@ -108,36 +160,40 @@ export type AppCommand =
     }
   | { kind: 'unknown'; id: string; type: string };
 
+/** Token i of a leader, '' when absent. */
+function tokenAt(tokens: readonly string[], i: number): string {
+  return tokens[i] ?? '';
+}
+
 export function decodeCommand(payload: string): AppCommand {
   const { tokens, sip } = splitPayload(payload);
-  const t = (i: number): string => tokens[i] ?? '';
-  const id = t(0);
-  switch (t(1)) {
+  const id = tokenAt(tokens, 0);
+  switch (tokenAt(tokens, 1)) {
     case 'authenticate':
-      return { kind: 'authenticate', id, secret: t(2), tags: t(3) === '' ? [] : t(3).split(',') };
+      return { kind: 'authenticate', id, secret: tokenAt(tokens, 2), tags: tokenAt(tokens, 3) === '' ? [] : tokenAt(tokens, 3).split(',') };
     case 'route':
-      return { kind: 'route', id, verb: t(2) };
+      return { kind: 'route', id, verb: tokenAt(tokens, 2) };
     case 'remove_route':
-      return { kind: 'remove_route', id, verb: t(2) };
+      return { kind: 'remove_route', id, verb: tokenAt(tokens, 2) };
     case 'ping':
       return { kind: 'ping', id };
     case 'sip':
-      return { kind: 'sip', id, transactionId: t(2), dialogId: t(3), proxy: t(4), sip };
+      return { kind: 'sip', id, transactionId: tokenAt(tokens, 2), dialogId: tokenAt(tokens, 3), proxy: tokenAt(tokens, 4), sip };
     case 'proxy':
       return {
         kind: 'proxy',
         id,
-        transactionId: t(2),
-        remainInDialog: t(3) === 'remainInDialog',
-        fullResponse: t(4) === 'fullResponse',
-        followRedirects: t(5) === 'followRedirects',
-        simultaneous: t(6) === 'simultaneous',
-        provisionalTimeout: t(7),
-        finalTimeout: t(8),
+        transactionId: tokenAt(tokens, 2),
+        remainInDialog: tokenAt(tokens, 3) === 'remainInDialog',
+        fullResponse: tokenAt(tokens, 4) === 'fullResponse',
+        followRedirects: tokenAt(tokens, 5) === 'followRedirects',
+        simultaneous: tokenAt(tokens, 6) === 'simultaneous',
+        provisionalTimeout: tokenAt(tokens, 7),
+        finalTimeout: tokenAt(tokens, 8),
         destinations: tokens.slice(9).filter((d) => d !== ''),
         sip,
       };
     default:
-      return { kind: 'unknown', id, type: t(1) };
+      return { kind: 'unknown', id, type: tokenAt(tokens, 1) };
   }
 }

@@ -55,13 +55,29 @@ export function displayHeaderName(name: string): string {
   return canon.replace(/(^|-)([a-z])/g, (_m, sep: string, ch: string) => sep + ch.toUpperCase());
 }
 
+/**
+ * True when `name` equals the lower-case `lower` ignoring ASCII case, without allocating a
+ * lower-cased copy (this runs for every header line on every lookup). Header names are tokens,
+ * so ASCII; anything else takes the general path.
+ */
+export function equalsLowerCase(name: string, lower: string): boolean {
+  const n = name.length;
+  if (n !== lower.length) return false;
+  for (let i = 0; i < n; i++) {
+    let c = name.charCodeAt(i);
+    if (c >= 0x80) return name.toLowerCase() === lower;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** True when a header's wire name means the canonical name `canon` (already canonical). */
 function matches(headerName: string, canon: string): boolean {
-  const n = headerName.length;
-  if (n === 1) {
+  if (headerName.length === 1) {
     return canon.length === 1 ? headerName.toLowerCase() === canon : COMPACT[headerName.toLowerCase()] === canon;
   }
-  return n === canon.length && headerName.toLowerCase() === canon;
+  return equalsLowerCase(headerName, canon);
 }
 
 /** The first value of a header, or undefined. */

@@ -89,26 +89,36 @@ export function parseVia(value: string): Via {
 export function formatVia(via: Via): string {
   let out = `${via.protocol}/${via.transport} ${via.host.includes(':') ? `[${via.host}]` : via.host}`;
   if (via.port !== undefined) out += ':' + via.port;
-  const typed = (k: string): string | null | undefined => {
-    if (k === 'branch') return via.branch;
-    if (k === 'received') return via.received;
-    if (via.rport === undefined) return undefined;
-    return via.rport === null ? null : String(via.rport);
-  };
-  const written = new Set<string>();
+  let wroteBranch = false;
+  let wroteReceived = false;
+  let wroteRport = false;
   for (const [k, v] of via.params) {
-    const value = k === 'branch' || k === 'received' || k === 'rport' ? typed(k) : v;
+    let value: string | null | undefined = v;
+    if (k === 'branch') {
+      value = via.branch;
+      wroteBranch = value !== undefined;
+    } else if (k === 'received') {
+      value = via.received;
+      wroteReceived = value !== undefined;
+    } else if (k === 'rport') {
+      value = typedRport(via);
+      wroteRport = value !== undefined;
+    }
     if (value === undefined) continue;
     out += value === null ? `;${k}` : `;${k}=${value}`;
-    written.add(k);
   }
-  for (const k of ['branch', 'received', 'rport']) {
-    if (written.has(k)) continue;
-    const value = typed(k);
-    if (value === undefined) continue;
-    out += value === null ? `;${k}` : `;${k}=${value}`;
-  }
+  // Typed fields set without a matching parameter are appended in this order.
+  if (!wroteBranch && via.branch !== undefined) out += `;branch=${via.branch}`;
+  if (!wroteReceived && via.received !== undefined) out += `;received=${via.received}`;
+  const rport = typedRport(via);
+  if (!wroteRport && rport !== undefined) out += rport === null ? ';rport' : `;rport=${rport}`;
   return out;
+}
+
+/** The rport parameter value from the typed field: undefined absent, null flag, else the number as text. */
+function typedRport(via: Via): string | null | undefined {
+  if (via.rport === undefined) return undefined;
+  return via.rport === null ? null : String(via.rport);
 }
 
 /** The top-most Via value (first item of the first Via line), parsed; undefined if there is none. */

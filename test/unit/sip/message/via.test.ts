@@ -50,3 +50,27 @@ describe('parseVia (RFC 3261 §20.42, RFC 3581)', () => {
     expect(topVia(parseRequest(wire(['BYE sip:a@b SIP/2.0', 'CSeq: 1 BYE'])))).toBeUndefined();
   });
 });
+
+describe('formatVia: typed fields against the parameter list', () => {
+  it('keeps parameter order and writes typed values in place', () => {
+    const v = parseVia('SIP/2.0/UDP h:5060;x=1;branch=z9hG4bKa;rport;y');
+    expect(formatVia(v)).toBe('SIP/2.0/UDP h:5060;x=1;branch=z9hG4bKa;rport;y');
+    v.rport = 5070;
+    expect(formatVia(v)).toBe('SIP/2.0/UDP h:5060;x=1;branch=z9hG4bKa;rport=5070;y');
+  });
+
+  it('appends typed fields that have no parameter, in the order branch, received, rport', () => {
+    const v = parseVia('SIP/2.0/TCP h;x');
+    v.rport = null;
+    v.received = '192.0.2.7';
+    v.branch = 'z9hG4bKnew';
+    expect(formatVia(v)).toBe('SIP/2.0/TCP h;x;branch=z9hG4bKnew;received=192.0.2.7;rport');
+  });
+
+  it('drops a parameter whose typed field was cleared', () => {
+    const v = parseVia('SIP/2.0/UDP h;received=10.0.0.1;branch=z9hG4bKa;rport=1');
+    v.received = undefined;
+    v.rport = undefined;
+    expect(formatVia(v)).toBe('SIP/2.0/UDP h;branch=z9hG4bKa');
+  });
+});
