@@ -63,6 +63,8 @@ const PAIRS: Array<[string, string]> = [
   ['uas-stub-403', 'uac-restricted-rejected'],
   ['uas-stub-answer-bye', 'uac-direct-maxduration'],
   ['uas-direct-maxduration', 'uac-stub-call-bye'],
+  ['uas-direct-dtmfinfo', 'uac-direct-dtmfinfo'],
+  ['uas-direct-update', 'uac-direct-update'],
 ];
 
 const CALLBACK_TESTS = fileURLToPath(new URL('../../e2e/callback/', import.meta.url));
