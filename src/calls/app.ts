@@ -442,9 +442,9 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
       // Re-INVITE either way (hold/resume, codec change): offer and answer scrubbed in transit.
       uas.on('modify', (mreq, mres) => relayModify(modifies, uas, uac, mreq, mres, callerDigits, calleeDigits, log));
       uac.on('modify', (mreq, mres) => relayModify(modifies, uac, uas, mreq, mres, calleeDigits, callerDigits, log));
-      // UPDATE with an offer either way: rewritten like a re-INVITE's.
-      uas.on('update', (ureq, ures) => relayUpdate(uas, uac, ureq, ures, scrubbing(callerDigits, calleeDigits), log));
-      uac.on('update', (ureq, ures) => relayUpdate(uac, uas, ureq, ures, scrubbing(calleeDigits, callerDigits), log));
+      // UPDATE with an offer either way: rewritten like a re-INVITE's, one offer at a time.
+      uas.on('update', (ureq, ures) => relayUpdate(uas, uac, ureq, ures, scrubbing(callerDigits, calleeDigits), log, modifies));
+      uac.on('update', (ureq, ures) => relayUpdate(uac, uas, ureq, ures, scrubbing(calleeDigits, callerDigits), log, modifies));
       // DTMF sent as INFO (an IVR behind the callee), checked and relayed either way.
       uas.on('info', (ireq, ires) => relayInfo(uac, ireq, ires, callerDigits, log));
       uac.on('info', (ireq, ires) => relayInfo(uas, ireq, ires, calleeDigits, log));

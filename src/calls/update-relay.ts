@@ -2,8 +2,10 @@
 // hold by UPDATE) must reach the other party, or the two sides stop agreeing on the media; its
 // answer comes back the same way. Offer and answer are rewritten in transit like a re-INVITE's
 // (scrubbed of the parties' numbers; the callback flow also restamps the origin line). An UPDATE
-// without a body (a session refresh) is answered here.
+// without a body (a session refresh) is answered here. Given the call's offer state (shared with
+// the re-INVITE relay), colliding offers are refused as RFC 3311 §5.2 says.
 import type { Logger } from 'pino';
+import { retryAfterSeconds, type ModifyState } from './modify-relay.ts';
 import { isSipError } from './srf-types.ts';
 import type { SrfDialog, SrfMessage, SrfOutgoingResponse } from './srf-types.ts';
 
@@ -16,14 +18,40 @@ export interface UpdateRewrite {
   answer(sdp: string): string | undefined;
 }
 
-export function relayUpdate(from: SrfDialog, to: SrfDialog, req: SrfMessage, res: SrfOutgoingResponse, rewrite: UpdateRewrite, log: Logger): void {
+export function relayUpdate(
+  from: SrfDialog,
+  to: SrfDialog,
+  req: SrfMessage,
+  res: SrfOutgoingResponse,
+  rewrite: UpdateRewrite,
+  log: Logger,
+  state?: ModifyState,
+): void {
   if (!req.body) {
     res.send(200);
     return;
   }
+  if (state?.ended) {
+    res.send(481);
+    return;
+  }
+  if (state?.pending) {
+    // §5.2: an offer of this sender not yet answered -> 500 + Retry-After; an offer we sent
+    // towards this sender (relaying the other side's) not yet answered -> 491.
+    if (state.pending.from === from) res.send(500, { headers: { 'Retry-After': String(retryAfterSeconds()) } });
+    else res.send(491);
+    return;
+  }
+  const current = { from, res };
+  if (state) state.pending = current;
+  const done = (): void => {
+    if (state?.pending === current) delete state.pending;
+  };
   const offer = rewrite.offer(req.body);
   to.request({ method: 'UPDATE', headers: SDP_HEADERS, body: offer }).then(
     (r) => {
+      done();
+      if (res.finalResponseSent) return;
       if (r.status >= 300) {
         log.info({ status: r.status }, 'UPDATE refused by the other leg');
         res.send(r.status);
@@ -38,6 +66,8 @@ export function relayUpdate(from: SrfDialog, to: SrfDialog, req: SrfMessage, res
       res.send(200, answer !== undefined ? { headers: SDP_HEADERS, body: answer } : {});
     },
     (err: unknown) => {
+      done();
+      if (res.finalResponseSent) return;
       log.info({ status: isSipError(err) ? err.status : undefined }, 'UPDATE not delivered to the other leg');
       res.send(isSipError(err) ? err.status : 500);
     },

@@ -55,7 +55,7 @@ class FakeDialog extends EventEmitter implements SrfDialog {
   async destroy(): Promise<unknown> { this.destroyed++; return undefined; }
   async modify(sdp: string): Promise<string> { return sdp; }
   requests: Array<{ method: string; headers?: Record<string, string>; body?: string }> = [];
-  reply: (opts: { method: string; body?: string }) => SrfReceivedResponse = () => ({ status: 200, ...message({}) });
+  reply: (opts: { method: string; body?: string }) => SrfReceivedResponse | Promise<SrfReceivedResponse> = () => ({ status: 200, ...message({}) });
   async request(opts: { method: string; headers?: Record<string, string>; body?: string }): Promise<SrfReceivedResponse> {
     this.requests.push(opts);
     return this.reply(opts);
@@ -283,5 +283,38 @@ describe('createCallsApp', () => {
     uac.emit('update', message({}), refresh);
     expect(refresh.sent[0]?.status).toBe(200);
     expect(uas.requests).toHaveLength(0);
+  });
+
+  it('refuses colliding UPDATE offers as RFC 3311 §5.2 says: 500 + Retry-After from the same side, 491 from the other', async () => {
+    const t = setup(async () => found);
+    t.invite(A);
+    const uas = new FakeDialog();
+    const uac = new FakeDialog();
+    (await until('attempt', () => t.srf.attempts[0])).resolve({ uas, uac });
+    await until('answered', () => t.events.find(([k]) => k === 'answered'));
+    let answerB: (r: SrfReceivedResponse) => void = () => undefined;
+    uac.reply = () => new Promise((resolve) => (answerB = resolve));
+    const offer = (v: number) => message({ 'Content-Type': 'application/sdp' }, `v=0\r\no=- 1 ${v} IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\nm=audio 4002 RTP/AVP 0\r\n`);
+    const first = new FakeResponse();
+    uas.emit('update', offer(2), first);
+    await until('relayed to B', () => uac.requests.length === 1);
+    const again = new FakeResponse();
+    uas.emit('update', offer(3), again);
+    const crossing = new FakeResponse();
+    uac.emit('update', offer(4), crossing);
+    expect(again.sent[0]?.status).toBe(500);
+    expect(Number(again.sent[0]?.headers['Retry-After'])).toBeGreaterThanOrEqual(0);
+    expect(Number(again.sent[0]?.headers['Retry-After'])).toBeLessThanOrEqual(10);
+    expect(crossing.sent[0]?.status).toBe(491);
+    answerB({ status: 200, ...message({ 'Content-Type': 'application/sdp' }, 'v=0\r\no=- 9 9 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 5002 RTP/AVP 0\r\n') });
+    await until('first answered', () => first.sent[0]);
+    expect(first.sent[0]?.status).toBe(200);
+    // Once answered, the next offer goes through.
+    uac.reply = () => ({ status: 200, ...message({}) });
+    const next = new FakeResponse();
+    uas.emit('update', offer(5), next);
+    await until('next answered', () => next.sent[0]);
+    expect(next.sent[0]?.status).toBe(200);
+    expect(uac.requests).toHaveLength(2);
   });
 });
