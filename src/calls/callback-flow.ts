@@ -23,9 +23,9 @@ import { isUnackedAnswer } from './callback-srf.ts';
 import type { CallbackSrf, UnackedAnswer } from './callback-srf.ts';
 import { serialAttempts } from './failover.ts';
 import type { AttemptFailure, SerialResult } from './failover.ts';
-import { buildCalleeInviteHeaders } from './headers.ts';
+import { buildCalleeInviteHeaders, REASON_SHUTDOWN } from './headers.ts';
 import { numberNeedles } from './numbers.ts';
-import { scrubSdp } from './sdp.ts';
+import { scrubSdp, SDP_HEADERS } from './sdp.ts';
 import { isSipError } from './srf-types.ts';
 import type { SrfDialog, SrfMessage, SrfOutgoingResponse, SrfSentRequest } from './srf-types.ts';
 import { relayInfo } from './info-relay.ts';
@@ -78,7 +78,7 @@ const REASONS: Record<string, string> = {
   'media-failed': 'Q.850;cause=65;text="bearer capability not implemented"',
   cancelled: 'Q.850;cause=16;text="normal call clearing"',
   'max-duration': 'Q.850;cause=102;text="maximum call duration"',
-  shutdown: 'Q.850;cause=41;text="service shutting down"',
+  shutdown: REASON_SHUTDOWN,
 };
 
 class Stopped extends Error {
@@ -88,7 +88,6 @@ class Stopped extends Error {
   }
 }
 
-const SDP_HEADERS = { 'Content-Type': 'application/sdp' };
 
 export function runCallbackFlow(deps: CallbackFlowDeps, plan: CallbackPlan, report: (e: FlowEvent) => void): CallbackFlow {
   const { log } = deps;

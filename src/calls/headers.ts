@@ -76,6 +76,9 @@ export function buildCallerResponseHeaders(
   return { ...withoutNumbers(copyAllowlisted(calleeResponse ?? {}), forbidden), ...own };
 }
 
+/** RFC 3326 Reason of whatever we end or refuse because this process is shutting down. */
+export const REASON_SHUTDOWN = 'Q.850;cause=41;text="service shutting down"';
+
 /**
  * Headers of a rejection we generate: Reason (RFC 3326), for 503 Retry-After (RFC 3261 §21.5.4),
  * for 415 Accept (RFC 3261 §21.4.13: the response MUST list the acceptable types).

@@ -1,18 +1,17 @@
 // Re-INVITE relay between the two legs of a connected call (hold/resume, codec change): the offer
-// is scrubbed towards the other leg and its answer scrubbed back. One re-INVITE at a time per call
-// (RFC 3261 §14.2), and one still pending when the call ends is answered 487 (§15.1.2).
+// is scrubbed towards the other leg and its answer scrubbed back. One offer (re-INVITE or UPDATE)
+// at a time per call (RFC 3261 §14.2, RFC 3311 §5.2), and one still pending when the call ends is
+// answered 487 (§15.1.2).
 import type { Logger } from 'pino';
-import { scrubSdp } from './sdp.ts';
+import { scrubSdp, SDP_HEADERS } from './sdp.ts';
 import { isSipError } from './srf-types.ts';
 import type { SrfDialog, SrfMessage, SrfOutgoingResponse } from './srf-types.ts';
 
-/** The re-INVITE being relayed in a call, if any: who sent it and our pending answer to it. */
+/** The offer (re-INVITE or UPDATE) being relayed in a call, if any: who sent it and our pending answer to it. */
 export interface ModifyState {
   pending?: { from: SrfDialog; res: SrfOutgoingResponse };
   ended?: boolean;
 }
-
-const SDP_HEADERS = { 'Content-Type': 'application/sdp' };
 
 function reply(res: SrfOutgoingResponse, status: number, opts: { headers?: Record<string, string>; body?: string } = {}, log: Logger): void {
   if (res.finalResponseSent) return;
@@ -28,6 +27,30 @@ export function retryAfterSeconds(random: () => number = Math.random): number {
   return Math.min(10, Math.floor(random() * 11));
 }
 
+/**
+ * Admits a new offer from `from` (re-INVITE or UPDATE) when none is outstanding in the call and
+ * returns what to call once it is answered; otherwise answers `res` itself and returns null:
+ * 481 after the call ended, 500 + Retry-After when this sender's own offer is still unanswered,
+ * 491 when the other side's offer is on its way to this sender (RFC 3261 §14.2, RFC 3311 §5.2).
+ */
+export function beginOffer(state: ModifyState, from: SrfDialog, res: SrfOutgoingResponse, log: Logger): (() => void) | null {
+  if (state.ended) {
+    reply(res, 481, {}, log);
+    return null;
+  }
+  const pending = state.pending;
+  if (pending) {
+    if (pending.from === from) reply(res, 500, { headers: { 'Retry-After': String(retryAfterSeconds()) } }, log);
+    else reply(res, 491, {}, log);
+    return null;
+  }
+  const current = { from, res };
+  state.pending = current;
+  return () => {
+    if (state.pending === current) delete state.pending;
+  };
+}
+
 export function relayModify(
   state: ModifyState,
   from: SrfDialog,
@@ -38,32 +61,15 @@ export function relayModify(
   forbiddenBack: readonly string[],
   log: Logger,
 ): void {
-  if (state.ended) {
-    reply(res, 481, {}, log);
-    return;
-  }
-  const pending = state.pending;
-  if (pending && pending.from === from) {
-    // §14.2: a second INVITE on the dialog before the first was answered.
-    reply(res, 500, { headers: { 'Retry-After': String(retryAfterSeconds()) } }, log);
-    return;
-  }
-  if (pending) {
-    // §14.2 glare: we have an INVITE of our own outstanding on this dialog (the relayed one).
-    reply(res, 491, {}, log);
-    return;
-  }
-  if (!req.body) {
+  if (!req.body && !state.ended && !state.pending) {
     // A re-INVITE without offer (RFC 3261 §14.1): answer with our current session.
     const body = from.local.sdp;
     reply(res, 200, body ? { headers: SDP_HEADERS, body } : {}, log);
     return;
   }
-  const current = { from, res };
-  state.pending = current;
-  const done = (): void => {
-    if (state.pending === current) delete state.pending;
-  };
+  // One offerless while another offer is outstanding collides like any other (§14.2).
+  const done = beginOffer(state, from, res, log);
+  if (done === null) return;
   const offer = scrubSdp(req.body, { forbidden: forbiddenTowards }) ?? '';
   to.modify(offer).then(
     (answer) => {

@@ -4,7 +4,7 @@
 // new calls elsewhere before we stop answering.
 import type { Logger } from 'pino';
 import { ERRORS } from '../errors.ts';
-import { buildRejectHeaders } from './headers.ts';
+import { buildRejectHeaders, REASON_SHUTDOWN } from './headers.ts';
 import type { SipHeaders, SrfIncomingRequest, SrfOutgoingResponse } from './srf-types.ts';
 import type { TrunkTable } from './trunks.ts';
 
@@ -13,8 +13,6 @@ export const CAPABILITY_HEADERS: SipHeaders = {
   Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK',
   Accept: 'application/sdp',
 };
-
-const SHUTDOWN_REASON = 'Q.850;cause=41;text="service shutting down"';
 
 export function answerOptions(
   req: SrfIncomingRequest,
@@ -30,7 +28,7 @@ export function answerOptions(
     return;
   }
   if (ctx.closing()) {
-    res.send(503, { headers: buildRejectHeaders(SHUTDOWN_REASON, ctx.retryAfterSeconds) });
+    res.send(503, { headers: buildRejectHeaders(REASON_SHUTDOWN, ctx.retryAfterSeconds) });
     return;
   }
   res.send(200, { headers: CAPABILITY_HEADERS });

@@ -37,6 +37,9 @@ function scrubAttribute(value: string): string | null {
   return value;
 }
 
+/** Headers of a message whose body is SDP. */
+export const SDP_HEADERS: Readonly<Record<string, string>> = { 'Content-Type': 'application/sdp' };
+
 export interface ScrubOptions {
   /** Digit strings (see numbers.numberNeedles) of real numbers that must never cross: any line still containing one is dropped. */
   forbidden?: readonly string[];

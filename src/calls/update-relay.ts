@@ -5,11 +5,10 @@
 // without a body (a session refresh) is answered here. Given the call's offer state (shared with
 // the re-INVITE relay), colliding offers are refused as RFC 3311 §5.2 says.
 import type { Logger } from 'pino';
-import { retryAfterSeconds, type ModifyState } from './modify-relay.ts';
+import { beginOffer, type ModifyState } from './modify-relay.ts';
+import { SDP_HEADERS } from './sdp.ts';
 import { isSipError } from './srf-types.ts';
 import type { SrfDialog, SrfMessage, SrfOutgoingResponse } from './srf-types.ts';
-
-const SDP_HEADERS = { 'Content-Type': 'application/sdp' };
 
 export interface UpdateRewrite {
   /** The offer as it goes to the other leg. */
@@ -31,22 +30,8 @@ export function relayUpdate(
     res.send(200);
     return;
   }
-  if (state?.ended) {
-    res.send(481);
-    return;
-  }
-  if (state?.pending) {
-    // §5.2: an offer of this sender not yet answered -> 500 + Retry-After; an offer we sent
-    // towards this sender (relaying the other side's) not yet answered -> 491.
-    if (state.pending.from === from) res.send(500, { headers: { 'Retry-After': String(retryAfterSeconds()) } });
-    else res.send(491);
-    return;
-  }
-  const current = { from, res };
-  if (state) state.pending = current;
-  const done = (): void => {
-    if (state?.pending === current) delete state.pending;
-  };
+  const done = state ? beginOffer(state, from, res, log) : () => undefined;
+  if (done === null) return;
   const offer = rewrite.offer(req.body);
   to.request({ method: 'UPDATE', headers: SDP_HEADERS, body: offer }).then(
     (r) => {
