@@ -125,6 +125,16 @@ function setup(lookup: (caller: string, x: string) => Promise<CallLookup | null>
   return { srf, app, events, calls, lines, invite, options };
 }
 
+/** A's call answered by B: the two dialogs of the connected call. */
+async function connectedCall(t: ReturnType<typeof setup>): Promise<{ uas: FakeDialog; uac: FakeDialog }> {
+  t.invite(A);
+  const uas = new FakeDialog();
+  const uac = new FakeDialog();
+  (await until('attempt', () => t.srf.attempts[0])).resolve({ uas, uac });
+  await until('answered', () => t.events.find(([k]) => k === 'answered'));
+  return { uas, uac };
+}
+
 const aDigits = numberNeedles(A, '86');
 const bDigits = numberNeedles(B, '86');
 const found: CallLookup = { binding: binding(), target: B, direction: 'a-to-b' };
@@ -225,12 +235,7 @@ describe('createCallsApp', () => {
   });
 
   it('relays DTMF INFO between the legs with only Content-Type, answers other INFO itself', async () => {
-    const t = setup(async () => found);
-    t.invite(A);
-    const uas = new FakeDialog();
-    const uac = new FakeDialog();
-    (await until('attempt', () => t.srf.attempts[0])).resolve({ uas, uac });
-    await until('answered', () => t.events.find(([k]) => k === 'answered'));
+    const { uas, uac } = await connectedCall(setup(async () => found));
     const info = (headers: Record<string, string>, body: string) => {
       const res = new FakeResponse();
       return { req: message(headers, body), res };
@@ -257,12 +262,7 @@ describe('createCallsApp', () => {
   });
 
   it('relays a mid-call UPDATE offer and its answer, scrubbed both ways; answers a body-less UPDATE itself', async () => {
-    const t = setup(async () => found);
-    t.invite(A);
-    const uas = new FakeDialog();
-    const uac = new FakeDialog();
-    (await until('attempt', () => t.srf.attempts[0])).resolve({ uas, uac });
-    await until('answered', () => t.events.find(([k]) => k === 'answered'));
+    const { uas, uac } = await connectedCall(setup(async () => found));
     const answerFromB = `v=0\r\no=${B.slice(1)} 7 7 IN IP4 10.0.0.1\r\ns=${B}\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 5002 RTP/AVP 0\r\n`;
     uac.reply = () => ({ status: 200, ...message({ 'Content-Type': 'application/sdp' }, answerFromB) });
     const offerFromA = `v=0\r\no=${A.slice(1)} 1 2 IN IP4 10.0.0.5\r\ns=${A}\r\nc=IN IP4 10.0.0.6\r\nt=0 0\r\nm=audio 4002 RTP/AVP 0\r\na=sendonly\r\n`;
@@ -286,12 +286,7 @@ describe('createCallsApp', () => {
   });
 
   it('refuses colliding UPDATE offers as RFC 3311 §5.2 says: 500 + Retry-After from the same side, 491 from the other', async () => {
-    const t = setup(async () => found);
-    t.invite(A);
-    const uas = new FakeDialog();
-    const uac = new FakeDialog();
-    (await until('attempt', () => t.srf.attempts[0])).resolve({ uas, uac });
-    await until('answered', () => t.events.find(([k]) => k === 'answered'));
+    const { uas, uac } = await connectedCall(setup(async () => found));
     let answerB: (r: SrfReceivedResponse) => void = () => undefined;
     uac.reply = () => new Promise((resolve) => (answerB = resolve));
     const offer = (v: number) => message({ 'Content-Type': 'application/sdp' }, `v=0\r\no=- 1 ${v} IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\nm=audio 4002 RTP/AVP 0\r\n`);
