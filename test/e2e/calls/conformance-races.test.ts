@@ -35,6 +35,16 @@ afterAll(async () => env?.stop());
 const cancelOf = (call: OutgoingCall, x: string): string =>
   sipText(`CANCEL sip:${x}@127.0.0.1 SIP/2.0`, [call.viaLine, `From: ${call.dialog.from}`, `To: ${call.dialog.to}`, `Call-ID: ${call.dialog.callId}`, 'CSeq: 1 CANCEL', 'Max-Forwards: 70']);
 const sameCall = (inv: SipMsg) => (m: SipMsg): boolean => m.get('Call-ID') === inv.get('Call-ID');
+/** A later INVITE on the call that `bInvite` set up (a re-INVITE at B). */
+const reInviteOf = (bInvite: SipMsg) => (m: SipMsg): boolean => m.method === 'INVITE' && m !== bInvite && sameCall(bInvite)(m);
+
+/** A fresh A–B binding and a call on it, answered and ACKed, between new peers. */
+async function connected() {
+  const binding = await bindAB(env);
+  const { a, b } = await env.peers();
+  const e = await establishCall(env, a, b, binding.x);
+  return { binding, a, b, sip: env.stack.sipPort, e };
+}
 const reInvite = (sender: string, port: number, version: number): { headers: string[]; body: string } => ({
   headers: ['Content-Type: application/sdp', `Contact: <sip:${sender}@127.0.0.1:${port}>`],
   body: sdp(sender, { direction: 'sendonly', version, port }),
@@ -117,14 +127,11 @@ it('A retransmits its INVITE after our 200: the 200 is sent again, no second B l
 });
 
 it('re-INVITE glare: A\'s and B\'s re-INVITEs cross; B\'s gets 491 from us, A\'s goes through', async () => {
-  const binding = await bindAB(env);
-  const { a, b } = await env.peers();
-  const sip = env.stack.sipPort;
-  const e = await establishCall(env, a, b, binding.x);
+  const { a, b, sip, e } = await connected();
   const callee = /^INVITE sip:([^@;]+)@/.exec(e.bInvite.firstLine)?.[1] ?? '';
   const fromA = reInvite(A, a.port, 2);
   await a.send(inDialog(e.call.dialog, 'INVITE', a.port, { cseq: 2, ...fromA }), sip);
-  const relayed = await b.waitFor((m) => m.method === 'INVITE' && m !== e.bInvite && sameCall(e.bInvite)(m), "A's re-INVITE at B");
+  const relayed = await b.waitFor(reInviteOf(e.bInvite), "A's re-INVITE at B");
   const fromB = reInvite(callee, b.port, 2);
   await b.send(calleeInDialog(e.bInvite, e.bTag, 'INVITE', b.port, 1, fromB), sip);
   // RFC 3261 §14.2: we have an INVITE outstanding on B's dialog, so B's is refused 491.
@@ -137,12 +144,9 @@ it('re-INVITE glare: A\'s and B\'s re-INVITEs cross; B\'s gets 491 from us, A\'s
 });
 
 it('a second re-INVITE while the first is pending gets 500 with Retry-After (RFC 3261 §14.2)', async () => {
-  const binding = await bindAB(env);
-  const { a, b } = await env.peers();
-  const sip = env.stack.sipPort;
-  const e = await establishCall(env, a, b, binding.x);
+  const { a, b, sip, e } = await connected();
   await a.send(inDialog(e.call.dialog, 'INVITE', a.port, { cseq: 2, ...reInvite(A, a.port, 2) }), sip);
-  const relayed = await b.waitFor((m) => m.method === 'INVITE' && m !== e.bInvite && sameCall(e.bInvite)(m), 're-INVITE at B');
+  const relayed = await b.waitFor(reInviteOf(e.bInvite), 're-INVITE at B');
   await a.send(inDialog(e.call.dialog, 'INVITE', a.port, { cseq: 3, ...reInvite(A, a.port, 3) }), sip);
   const refused = await a.waitFor((m) => m.status !== undefined && m.status >= 200 && (m.get('CSeq') ?? '') === '3 INVITE', 'final to the second re-INVITE');
   expect(refused.status).toBe(500);
@@ -154,12 +158,9 @@ it('a second re-INVITE while the first is pending gets 500 with Retry-After (RFC
 });
 
 it('B hangs up while A\'s re-INVITE waits for B: A\'s re-INVITE gets 487 at once, A gets BYE (RFC 3261 §15.1.2)', async () => {
-  const binding = await bindAB(env);
-  const { a, b } = await env.peers();
-  const sip = env.stack.sipPort;
-  const e = await establishCall(env, a, b, binding.x);
+  const { binding, a, b, sip, e } = await connected();
   await a.send(inDialog(e.call.dialog, 'INVITE', a.port, { cseq: 2, ...reInvite(A, a.port, 2) }), sip);
-  await b.waitFor((m) => m.method === 'INVITE' && m !== e.bInvite && sameCall(e.bInvite)(m), 're-INVITE at B');
+  await b.waitFor(reInviteOf(e.bInvite), 're-INVITE at B');
   // B never answers the re-INVITE: it hangs up instead.
   await b.send(calleeInDialog(e.bInvite, e.bTag, 'BYE', b.port, 1), sip);
   await b.waitFor((m) => m.status === 200 && m.get('CSeq') === '1 BYE' && sameCall(e.bInvite)(m), '200 to B\'s BYE');
