@@ -1,13 +1,10 @@
-// The Lua scripts of the bindings engine: read once from lua/*.lua, registered with defineCommand
-// (EVALSHA with NOSCRIPT fallback), and given typed signatures. The only file that touches
-// ioredis custom-command typing.
-import { readFileSync } from 'node:fs';
+// The Lua scripts of the bindings engine: read once from lua/*.lua, registered through
+// infra/redis-scripts.ts, and given typed signatures.
 import type { Cluster, Redis } from 'ioredis';
+import { defineScript, readLua, type ScriptArg } from '../infra/redis-scripts.ts';
 import { xKeyList } from './keys.ts';
 
-function lua(name: string): string {
-  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
-}
+const lua = (name: string): string => readLua(import.meta.url, name);
 
 const LIB = lua('lib');
 /** Per-X scripts get the shared helpers prepended; they all take the 8 keys of X. */
@@ -46,8 +43,7 @@ export interface PartyPrepareReply {
   locked: boolean;
 }
 
-type Arg = string | number;
-type RawCommand = (...args: Arg[]) => Promise<unknown>;
+type Arg = ScriptArg;
 
 function toXReply(raw: unknown): XReply {
   const r = raw as [string, string | null, string[], number, string, number, string | null, string | null, string | null];
@@ -80,24 +76,15 @@ export interface Scripts {
 }
 
 export function createScripts(redis: Redis | Cluster): Scripts {
-  for (const [cmd, source] of Object.entries(X_SOURCES)) {
-    redis.defineCommand(cmd, { numberOfKeys: 8, lua: source });
-  }
-  redis.defineCommand('pnPartyPrepare', { numberOfKeys: 3, lua: PARTY_PREPARE });
-  redis.defineCommand('pnPartyIndex', { numberOfKeys: 4, lua: PARTY_INDEX });
-  const cmd = (name: string): RawCommand => {
-    const fn = (redis as unknown as Record<string, RawCommand | undefined>)[name];
-    if (!fn) throw new Error(`script ${name} not defined`);
-    return fn.bind(redis);
-  };
-  const bind = cmd('pnBind');
-  const lookup = cmd('pnLookup');
-  const mutate = cmd('pnMutate');
-  const addNumber = cmd('pnAddNumber');
-  const setStatus = cmd('pnSetStatus');
-  const removeNumber = cmd('pnRemoveNumber');
-  const partyPrepare = cmd('pnPartyPrepare');
-  const partyIndex = cmd('pnPartyIndex');
+  const x = (name: keyof typeof X_SCRIPTS) => defineScript(redis, name, 8, X_SOURCES[name]);
+  const bind = x('pnBind');
+  const lookup = x('pnLookup');
+  const mutate = x('pnMutate');
+  const addNumber = x('pnAddNumber');
+  const setStatus = x('pnSetStatus');
+  const removeNumber = x('pnRemoveNumber');
+  const partyPrepare = defineScript(redis, 'pnPartyPrepare', 3, PARTY_PREPARE);
+  const partyIndex = defineScript(redis, 'pnPartyIndex', 4, PARTY_INDEX);
   return {
     async bind(x, now, coolMs, a) {
       return toXReply(await bind(...xKeyList(x), now, coolMs, a.maxPerX, a.pairKey, a.json, a.ttlMs, a.strictArea, a.tenant, a.group));

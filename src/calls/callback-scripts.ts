@@ -1,16 +1,11 @@
-// The Lua scripts of the callback state (lua/callback-*.lua): read once, registered with
-// defineCommand (EVALSHA with NOSCRIPT fallback) and given typed signatures. The only callback
-// file that touches ioredis custom-command typing. Every key of one call is in the tenant's slot.
-import { readFileSync } from 'node:fs';
+// The Lua scripts of the callback state (lua/callback-*.lua): read once, registered through
+// infra/redis-scripts.ts and given typed signatures. Every key of one call is in the tenant's slot.
 import type { Cluster, Redis } from 'ioredis';
+import { defineScript, readLua } from '../infra/redis-scripts.ts';
 
-function lua(name: string): string {
-  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
-}
-
-const SAVE = lua('callback-save');
-const RENEW = lua('callback-renew');
-const CLAIM = lua('callback-claim');
+const SAVE = readLua(import.meta.url, 'callback-save');
+const RENEW = readLua(import.meta.url, 'callback-renew');
+const CLAIM = readLua(import.meta.url, 'callback-claim');
 
 export type SaveReply = 'saved' | 'ended' | 'lost';
 export type ClaimReply = 'alive' | 'changed' | 'claimed' | 'dropped';
@@ -22,20 +17,10 @@ export interface CallbackScripts {
   claim(keys: { state: string; active: string }, id: string, now: number, expected: string, finalJson: string, ttlSeconds: number): Promise<ClaimReply>;
 }
 
-type RawCommand = (...args: Array<string | number>) => Promise<unknown>;
-
 export function createCallbackScripts(redis: Redis | Cluster): CallbackScripts {
-  redis.defineCommand('pnCallbackSave', { numberOfKeys: 2, lua: SAVE });
-  redis.defineCommand('pnCallbackRenew', { numberOfKeys: 1, lua: RENEW });
-  redis.defineCommand('pnCallbackClaim', { numberOfKeys: 2, lua: CLAIM });
-  const cmd = (name: string): RawCommand => {
-    const fn = (redis as unknown as Record<string, RawCommand | undefined>)[name];
-    if (!fn) throw new Error(`script ${name} not defined`);
-    return fn.bind(redis);
-  };
-  const save = cmd('pnCallbackSave');
-  const renew = cmd('pnCallbackRenew');
-  const claim = cmd('pnCallbackClaim');
+  const save = defineScript(redis, 'pnCallbackSave', 2, SAVE);
+  const renew = defineScript(redis, 'pnCallbackRenew', 1, RENEW);
+  const claim = defineScript(redis, 'pnCallbackClaim', 2, CLAIM);
   return {
     async save(keys, id, json, ttlSeconds, final) {
       return (await save(keys.state, keys.active, id, json, ttlSeconds, final ? '1' : '')) as SaveReply;

@@ -3,9 +3,9 @@
 // exponential backoff on network errors and non-2xx answers up to maxAttempts. At least once:
 // receivers dedupe by the event id.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { defineScript, readLua, type ScriptCall } from '../infra/redis-scripts.ts';
 import { webhookDeadKey, webhookDueKey, webhookEventKey } from './keys.ts';
 import { signWebhook } from './signature.ts';
 
@@ -55,14 +55,12 @@ interface Envelope {
   body: string;
 }
 
-interface ClaimCommand {
-  pnWebhookClaimDue(dueKey: string, now: number, leaseMs: number, max: number): Promise<string[]>;
-}
-
-const CLAIM_LUA = readFileSync(new URL('./lua/claim-due.lua', import.meta.url), 'utf8');
+const CLAIM_LUA = readLua(import.meta.url, 'claim-due');
 
 export class WebhookDispatcher {
   readonly #redis: Redis | Cluster;
+  /** lua/claim-due.lua: (due key; now, lease ms, max) -> the ids claimed. */
+  readonly #claimDue: ScriptCall;
   readonly #log: Logger;
   readonly #endpoints: Map<string, WebhookEndpoint>;
   readonly #maxAttempts: number;
@@ -94,7 +92,7 @@ export class WebhookDispatcher {
     this.#leaseMs = Math.max(opts.leaseMs ?? 30_000, this.#timeoutMs + 1000);
     this.#eventTtlSeconds = opts.eventTtlSeconds ?? 7 * 86_400;
     this.#now = opts.now ?? Date.now;
-    this.#redis.defineCommand('pnWebhookClaimDue', { numberOfKeys: 1, lua: CLAIM_LUA });
+    this.#claimDue = defineScript(this.#redis, 'pnWebhookClaimDue', 1, CLAIM_LUA);
   }
 
   hasEndpoint(tenant: string | undefined): boolean {
@@ -178,7 +176,7 @@ export class WebhookDispatcher {
     try {
       const room = this.#concurrency - this.#inflight.size;
       if (room > 0) {
-        const ids = await (this.#redis as unknown as ClaimCommand).pnWebhookClaimDue(webhookDueKey(), this.#now(), this.#leaseMs, room);
+        const ids = (await this.#claimDue(webhookDueKey(), this.#now(), this.#leaseMs, room)) as string[];
         for (const id of ids) this.#track(this.#deliver(id));
         // A full batch means more may be due: look again as soon as this tick ends.
         if (ids.length === room) this.#again = true;
