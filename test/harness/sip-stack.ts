@@ -1,6 +1,7 @@
 // Our drachtio-compatible SIP server started in-process on free loopback ports, and unmodified
 // drachtio-srf apps connected to it, for integration tests.
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import Srf from 'drachtio-srf';
 import { pino, type Logger } from 'pino';
 import { SipServer } from '../../src/server/sip-server.ts';
@@ -52,6 +53,35 @@ export async function connectSrf(adminPort: number, secret = TEST_SECRET): Promi
     void srf.connect({ host: '127.0.0.1', port: adminPort, secret });
   });
   return srf;
+}
+
+/**
+ * For a describe block: our SIP server, started before its tests and stopped after them, and srf
+ * apps connected to it, each disconnected when its test ends.
+ */
+export function useSipServer(): { readonly server: TestSipServer; app(): Promise<Srf> } {
+  let server: TestSipServer | undefined;
+  const apps: Srf[] = [];
+  beforeAll(async () => {
+    server = await startSipServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  afterEach(() => {
+    for (const app of apps.splice(0)) app.disconnect();
+  });
+  return {
+    get server(): TestSipServer {
+      if (!server) throw new Error('useSipServer: the server starts in beforeAll');
+      return server;
+    },
+    async app(): Promise<Srf> {
+      const app = await connectSrf(this.server.adminPort);
+      apps.push(app);
+      return app;
+    },
+  };
 }
 
 /** Poll until `check` returns true or the deadline passes. */

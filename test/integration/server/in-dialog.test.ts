@@ -3,9 +3,8 @@
 // the network delivered with the dialog id and answered; the same from the app with Dialog#request
 // (to the remote target, with the dialog's tags and CSeq); stray requests with an unknown To-tag
 // answered 481 (RFC 3261 §12.2.2); dialogs removed after BYE.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type Srf from 'drachtio-srf';
-import { connectSrf, startSipServer, waitFor, type TestSipServer, fixtureScenario, TEST_SDP } from '../../harness/sip-stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useSipServer, waitFor, fixtureScenario, TEST_SDP } from '../../harness/sip-stack.ts';
 import { runSipp, startSippUas } from '../../harness/sipp.ts';
 import { getFreeUdpTcpPort } from '../../harness/ports.ts';
 
@@ -38,25 +37,12 @@ describe.each([
   ['udp', 'u1'],
   ['tcp', 't1'],
 ] as const)('in-dialog requests on our server over %s', (proto, sippTransport) => {
-  let stack: TestSipServer;
-  let srf: Srf | undefined;
-
-  beforeAll(async () => {
-    stack = await startSipServer();
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
-  afterEach(() => {
-    srf?.disconnect();
-    srf = undefined;
-  });
+  const env = useSipServer();
 
   const transportParam = proto === 'tcp' ? ';transport=tcp' : '';
 
   it('delivers INFO, UPDATE, NOTIFY and OPTIONS from the caller to the app with the dialog id', async () => {
-    const app = await connectSrf(stack.adminPort);
-    srf = app;
+    const app = await env.app();
     const seen: Array<{ method: string; dialogId: string; matches: boolean }> = [];
     let destroyed = false;
     app.invite((req, res) => {
@@ -71,7 +57,7 @@ describe.each([
         dialog.on('destroy', () => (destroyed = true));
       });
     });
-    const caller = await runSipp({ scenario: scenario('uac-in-dialog-requests'), remote: stack.sipAddress, transport: sippTransport, calls: 1 });
+    const caller = await runSipp({ scenario: scenario('uac-in-dialog-requests'), remote: env.server.sipAddress, transport: sippTransport, calls: 1 });
     expect(caller.exitCode, caller.logs).toBe(0);
     expect(seen.map((s) => s.method)).toEqual([...IN_DIALOG_METHODS]);
     for (const s of seen) {
@@ -79,16 +65,15 @@ describe.each([
       expect(s.dialogId).toMatch(/;from-tag=\d+SIPpTag00/);
     }
     await waitFor(() => destroyed, 5000, 'dialog destroy event on BYE');
-    await waitFor(() => stack.server.stats().dialogs === 0, 5000, 'dialog removed after BYE');
+    await waitFor(() => env.server.server.stats().dialogs === 0, 5000, 'dialog removed after BYE');
   });
 
   it('sends INFO, UPDATE, NOTIFY and OPTIONS from the app to the callee with Dialog#request; CSeq counts up', async () => {
-    const app = await connectSrf(stack.adminPort);
-    srf = app;
+    const app = await env.app();
     const port = await getFreeUdpTcpPort();
     const callee = await startSippUas({ scenario: scenario('uas-in-dialog-requests'), localPort: port, transport: sippTransport, calls: 1 });
     const dialog = (await app.createUAC(`sip:bob@127.0.0.1:${port}${transportParam}`, { localSdp: SDP })) as unknown as InDialog;
-    expect(stack.server.stats().dialogs).toBe(1);
+    expect(env.server.server.stats().dialogs).toBe(1);
     const seqs: number[] = [];
     for (const method of IN_DIALOG_METHODS) {
       const headers: Record<string, string> = method === 'NOTIFY' ? { Event: 'talk', 'Subscription-State': 'active' } : { 'X-Test': method };
@@ -102,12 +87,11 @@ describe.each([
     for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe((seqs[0] as number) + i);
     const c = await callee.done;
     expect(c.exitCode, c.logs).toBe(0);
-    await waitFor(() => stack.server.stats().dialogs === 0, 5000, 'dialog removed after our BYE is answered');
+    await waitFor(() => env.server.server.stats().dialogs === 0, 5000, 'dialog removed after our BYE is answered');
   });
 
   it('sends an INFO from the app to the caller inside a UAS dialog', async () => {
-    const app = await connectSrf(stack.adminPort);
-    srf = app;
+    const app = await env.app();
     const statuses: number[] = [];
     app.invite((req, res) => {
       void app.createUAS(req, res, { localSdp: SDP }).then((d) => {
@@ -117,30 +101,29 @@ describe.each([
         });
       });
     });
-    const caller = await runSipp({ scenario: scenario('uac-in-dialog-info-from-app'), remote: stack.sipAddress, transport: sippTransport, calls: 1 });
+    const caller = await runSipp({ scenario: scenario('uac-in-dialog-info-from-app'), remote: env.server.sipAddress, transport: sippTransport, calls: 1 });
     expect(caller.exitCode, caller.logs).toBe(0);
     await waitFor(() => statuses.length === 1, 5000, 'INFO answered');
     expect(statuses).toEqual([200]);
-    await waitFor(() => stack.server.stats().dialogs === 0, 5000, 'dialog removed after BYE');
+    await waitFor(() => env.server.server.stats().dialogs === 0, 5000, 'dialog removed after BYE');
   });
 
   it('answers stray BYE, UPDATE and INFO with an unknown To-tag 481', async () => {
     // No app routes INFO here, so the stray INFO is not offered to one (drachtio would offer it).
-    const result = await runSipp({ scenario: scenario('uac-stray-481'), remote: stack.sipAddress, transport: sippTransport, calls: 1, timeoutMs: 20_000 });
+    const result = await runSipp({ scenario: scenario('uac-stray-481'), remote: env.server.sipAddress, transport: sippTransport, calls: 1, timeoutMs: 20_000 });
     expect(result.exitCode, result.logs).toBe(0);
-    expect(stack.server.stats().dialogs).toBe(0);
+    expect(env.server.server.stats().dialogs).toBe(0);
   });
 
   it('offers a stray INFO with an unknown To-tag to an app that routes INFO, without a dialog id (as drachtio does)', async () => {
-    const app = await connectSrf(stack.adminPort);
-    srf = app;
+    const app = await env.app();
     const offered: string[] = [];
     // srf has info() like every verb; its typings only declare invite().
     (app as unknown as { info: (h: (req: InReq, res: InRes) => void) => void }).info((req, res) => {
       offered.push(req.stackDialogId);
       res.send(481); // the app's answer reaches the peer, which expects 481 for all three
     });
-    const result = await runSipp({ scenario: scenario('uac-stray-481'), remote: stack.sipAddress, transport: sippTransport, calls: 1, timeoutMs: 20_000 });
+    const result = await runSipp({ scenario: scenario('uac-stray-481'), remote: env.server.sipAddress, transport: sippTransport, calls: 1, timeoutMs: 20_000 });
     expect(result.exitCode, result.logs).toBe(0);
     expect(offered).toEqual(['']);
   });

@@ -2,9 +2,8 @@
 // 183 and srf's createUAC PRACKs it. The server creates the early dialog from the 183 (remote tag,
 // Contact as target, route set from Record-Route), sends the PRACK in it, drops the repeated 183,
 // lets the 2xx confirm the same dialog (route set recomputed), and counts CSeq past the PRACK.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type Srf from 'drachtio-srf';
-import { connectSrf, startSipServer, waitFor, type TestSipServer, fixtureScenario, TEST_SDP } from '../../harness/sip-stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useSipServer, waitFor, fixtureScenario, TEST_SDP } from '../../harness/sip-stack.ts';
 import { startSippUas } from '../../harness/sipp.ts';
 import { getFreeUdpTcpPort } from '../../harness/ports.ts';
 
@@ -31,25 +30,12 @@ describe.each([
   ['udp', 'u1'],
   ['tcp', 't1'],
 ] as const)('createUAC to a callee that sends a reliable 183, over %s', (proto, sippTransport) => {
-  let stack: TestSipServer;
-  let srf: Srf | undefined;
-
-  beforeAll(async () => {
-    stack = await startSipServer();
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
-  afterEach(() => {
-    srf?.disconnect();
-    srf = undefined;
-  });
+  const env = useSipServer();
 
   const transportParam = proto === 'tcp' ? ';transport=tcp' : '';
 
   it('PRACKs the 183 once inside the early dialog, and the 200 confirms that dialog', { timeout: 30_000 }, async () => {
-    const app = await connectSrf(stack.adminPort);
-    srf = app;
+    const app = await env.app();
     const port = await getFreeUdpTcpPort();
     const callee = await startSippUas({ scenario: scenario('uas-100rel-prack'), localPort: port, transport: sippTransport, calls: 1, timeoutMs: 25_000 });
     let invite: SentMsg | undefined;
@@ -65,7 +51,7 @@ describe.each([
         },
         cbProvisional: (res) => {
           provisionals.push(res);
-          earlyDialogs = stack.server.stats().dialogs;
+          earlyDialogs = env.server.server.stats().dialogs;
         },
       },
     );
@@ -75,13 +61,13 @@ describe.each([
     // The early dialog existed when the 183 reached the app (RFC 3262 §4, drachtio-protocol.md §4.3).
     expect(earlyDialogs).toBe(1);
     expect(dialog.remote.sdp).toContain('m=audio');
-    expect(stack.server.stats().dialogs).toBe(1);
+    expect(env.server.server.stats().dialogs).toBe(1);
     const bye = await dialog.destroy();
     // INVITE n, PRACK n+1, BYE n+2: the dialog's CSeq counted past the PRACK.
     expect(invite).toBeDefined();
     expect(seqOf(bye)).toBe(seqOf(invite as SentMsg) + 2);
     const c = await callee.done;
     expect(c.exitCode, c.logs).toBe(0);
-    await waitFor(() => stack.server.stats().dialogs === 0, 5000, 'dialog removed after BYE');
+    await waitFor(() => env.server.server.stats().dialogs === 0, 5000, 'dialog removed after BYE');
   });
 });
