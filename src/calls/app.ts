@@ -8,7 +8,7 @@ import type { CallEventSink, CallOutcome, CallRecord, HangupBy } from '../record
 import { maskNumber } from '../observability/mask.ts';
 import { serialAttempts } from './failover.ts';
 import type { AttemptFailure } from './failover.ts';
-import { buildCalleeInviteHeaders, buildCallerResponseHeaders, buildRejectHeaders, REASON_SHUTDOWN } from './headers.ts';
+import { buildCalleeInviteHeaders, buildCallerResponseHeaders, buildRejectHeaders, REASON_MAX_DURATION, REASON_NETWORK, REASON_NO_ANSWER, REASON_SHUTDOWN } from './headers.ts';
 import { numberNeedles } from './numbers.ts';
 import { admit, decide } from './plan.ts';
 import type { CallPlan, InviteFacts, LookupResult, Reject } from './plan.ts';
@@ -56,10 +56,6 @@ export interface CallsApp {
   close(): Promise<void>;
 }
 
-// RFC 3326 Reason values of failures we generate ourselves.
-const REASON_NO_ANSWER = 'Q.850;cause=19;text="no answer from user"';
-const REASON_NETWORK = 'Q.850;cause=38;text="network out of order"';
-const REASON_MAX_DURATION = 'Q.850;cause=102;text="maximum call duration"';
 
 class CallerCancelled extends Error {
   constructor() {

@@ -23,7 +23,7 @@ import { isUnackedAnswer } from './callback-srf.ts';
 import type { CallbackSrf, UnackedAnswer } from './callback-srf.ts';
 import { serialAttempts } from './failover.ts';
 import type { AttemptFailure, SerialResult } from './failover.ts';
-import { buildCalleeInviteHeaders, REASON_SHUTDOWN } from './headers.ts';
+import { buildCalleeInviteHeaders, REASON_MAX_DURATION, REASON_NETWORK, REASON_NO_ANSWER, REASON_SHUTDOWN } from './headers.ts';
 import { numberNeedles } from './numbers.ts';
 import { scrubSdp, SDP_HEADERS } from './sdp.ts';
 import { isSipError } from './srf-types.ts';
@@ -72,12 +72,12 @@ export interface CallbackFlow {
 // RFC 3326 Reason values of the BYEs and CANCELs we generate.
 const REASONS: Record<string, string> = {
   'b-busy': 'Q.850;cause=17;text="user busy"',
-  'b-no-answer': 'Q.850;cause=19;text="no answer from user"',
+  'b-no-answer': REASON_NO_ANSWER,
   'b-rejected': 'Q.850;cause=21;text="call rejected"',
-  'b-unreachable': 'Q.850;cause=38;text="network out of order"',
+  'b-unreachable': REASON_NETWORK,
   'media-failed': 'Q.850;cause=65;text="bearer capability not implemented"',
   cancelled: 'Q.850;cause=16;text="normal call clearing"',
-  'max-duration': 'Q.850;cause=102;text="maximum call duration"',
+  'max-duration': REASON_MAX_DURATION,
   shutdown: REASON_SHUTDOWN,
 };
 

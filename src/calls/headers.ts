@@ -76,8 +76,12 @@ export function buildCallerResponseHeaders(
   return { ...withoutNumbers(copyAllowlisted(calleeResponse ?? {}), forbidden), ...own };
 }
 
-/** RFC 3326 Reason of whatever we end or refuse because this process is shutting down. */
+// RFC 3326 Reason values of the failures, BYEs and CANCELs we generate ourselves.
+/** Whatever we end or refuse because this process is shutting down. */
 export const REASON_SHUTDOWN = 'Q.850;cause=41;text="service shutting down"';
+export const REASON_NO_ANSWER = 'Q.850;cause=19;text="no answer from user"';
+export const REASON_NETWORK = 'Q.850;cause=38;text="network out of order"';
+export const REASON_MAX_DURATION = 'Q.850;cause=102;text="maximum call duration"';
 
 /**
  * Headers of a rejection we generate: Reason (RFC 3326), for 503 Retry-After (RFC 3261 §21.5.4),
