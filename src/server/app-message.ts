@@ -62,6 +62,16 @@ function normalizeHeaderName(name: string, key: string): string {
   return capitalizeAfterDash(name);
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/** A body the request keeps for its transaction's lifetime: its own memory, not a pinned 8 KB pool slab. */
+function ownedUtf8(text: string): Buffer {
+  if (text === '') return EMPTY;
+  const out = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'utf8'));
+  out.write(text, 0, 'utf8');
+  return out;
+}
+
 export interface AppMessage {
   startLine: string;
   headers: Header[];
@@ -85,7 +95,7 @@ export function splitAppMessage(text: string): AppMessage {
     if (IMMUTABLE.has(key)) continue;
     headers.push({ name: normalizeHeaderName(rawName, key), value: line.slice(colon + 1).trim() });
   }
-  return { startLine, headers, body: Buffer.from(bodyText, 'utf8') };
+  return { startLine, headers, body: ownedUtf8(bodyText) };
 }
 
 const METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'INFO', 'PRACK', 'UPDATE', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'PUBLISH']);

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { parseMessage } from '../sip/message/parse.ts';
 import { serializeMessage } from '../sip/message/serialize.ts';
+import { identityOf } from '../sip/message/identity.ts';
 import { canonicalHeaderName, getHeader, getHeaders, splitHeaderList } from '../sip/message/headers.ts';
 import { parseVia, formatVia, topVia } from '../sip/message/via.ts';
 import { parseCSeq } from '../sip/message/cseq.ts';
@@ -26,11 +27,12 @@ export type { TimerSettings } from '../sip/transaction/timers.ts';
 
 export interface ServerTransaction {
   readonly key: string;
+  /** The request; after the final response only its identityOf() (no body, identifying headers). */
   readonly request: SipRequest;
   readonly source: MessageSource;
   readonly isInvite: boolean;
   readonly state: string;
-  /** Last response sent, if any. */
+  /** Last response sent, if any; a final one only as its identityOf(). */
   readonly lastResponse: SipResponse | undefined;
   /** Send a response through the machine (retransmissions, absorption handled here). The response is
    *  sent where §18.2.2 says: same TCP connection, else Via received/rport/sent-by. Headers are sent
@@ -49,6 +51,7 @@ export interface ClientTransactionHandler {
 
 export interface ClientTransaction {
   readonly key: string;
+  /** The request; after a final response only its identityOf(). */
   readonly request: SipRequest;
   readonly destination: Destination;
   readonly state: string;
@@ -104,10 +107,14 @@ export class TransactionError extends Error {
   }
 }
 
-type TimerMap = Map<TimerName, TimerEntry>;
+type TimerMap = Map<TimerName, TimerEntry<ServerTx | ClientTx, TimerName>>;
 
 // The transaction records are classes rather than object literals: a literal with a getter and
 // methods is rebuilt (and its shape re-derived) for every transaction, several per call.
+
+// Once the final response is sent (server) or received (client), a transaction only absorbs
+// retransmissions and may build an ACK or a local error: its request and last response shrink to
+// identityOf() (no body, identifying headers only) and a client drops the request bytes.
 
 class ServerTx implements ServerTransaction {
   lastResponse: SipResponse | undefined = undefined;
@@ -119,7 +126,7 @@ class ServerTx implements ServerTransaction {
   constructor(
     private readonly layer: TransactionLayer,
     readonly key: string,
-    readonly request: SipRequest,
+    public request: SipRequest,
     readonly source: MessageSource,
     readonly isInvite: boolean,
     public machine: IstMachine | NistMachine,
@@ -148,14 +155,16 @@ class ClientTx implements ClientTransaction {
   readonly timers: TimerMap = new Map();
   sends = 0;
   done = false;
+  /** A final response arrived: request and bytes were reduced (see above). */
+  finished = false;
 
   constructor(
     readonly key: string,
-    readonly request: SipRequest,
+    public request: SipRequest,
     readonly destination: Destination,
     readonly isInvite: boolean,
     public machine: IctMachine | NictMachine,
-    readonly buf: Buffer,
+    public buf: Buffer,
     readonly handler: ClientTransactionHandler,
   ) {}
 
@@ -163,6 +172,8 @@ class ClientTx implements ClientTransaction {
     return this.machine.state;
   }
 }
+
+const NO_BYTES = Buffer.alloc(0);
 
 const REQUEST_COPY_HEADERS = ['from', 'to', 'call-id', 'cseq'] as const;
 
@@ -245,7 +256,7 @@ export class TransactionLayer {
 
   private readonly servers = new Map<string, ServerTx>();
   private readonly clients = new Map<string, ClientTx>();
-  private readonly queue = new TimerQueue();
+  private readonly queue = new TimerQueue<ServerTx | ClientTx, TimerName>();
   private hostTimer: NodeJS.Timeout | undefined;
   private hostTimerAt = Infinity;
   private closed = false;
@@ -541,7 +552,7 @@ export class TransactionLayer {
           this.log.debug({ key: tx.key }, 'server transaction: no ACK for the final response (timer H)');
           break;
         case 'start-timer':
-          this.startTimer(tx.timers, a.timer, a.ms, () => this.runServer(tx, { type: 'timer', timer: a.timer }, undefined, undefined, undefined));
+          this.startTimer(tx, a.timer, a.ms);
           break;
         case 'stop-timer':
           this.stopTimer(tx.timers, a.timer);
@@ -557,8 +568,13 @@ export class TransactionLayer {
 
   private serverSend(tx: ServerTx, res: SipResponse, wire?: Buffer): void {
     const buf = wire ?? serializeMessage(res);
-    tx.lastResponse = res;
     tx.lastBuf = buf;
+    if (res.status >= 200) {
+      tx.lastResponse = identityOf(res);
+      tx.request = identityOf(tx.request);
+    } else {
+      tx.lastResponse = res;
+    }
     this.serverTransmit(tx, buf);
   }
 
@@ -594,6 +610,11 @@ export class TransactionLayer {
     const r = tx.isInvite ? ictReduce(tx.machine as IctMachine, input) : nictReduce(tx.machine as NictMachine, input);
     tx.machine = r.state;
     this.execClient(tx, r.actions, res, source);
+    if (!tx.finished && input.type === 'response' && input.status >= 200) {
+      tx.finished = true;
+      tx.request = identityOf(tx.request);
+      tx.buf = NO_BYTES;
+    }
   }
 
   private execClient(tx: ClientTx, actions: TxAction[], res: SipResponse | undefined, source: MessageSource | undefined): void {
@@ -622,7 +643,7 @@ export class TransactionLayer {
           this.deliverResponse(tx, buildResponse(tx.request, 503), undefined);
           break;
         case 'start-timer':
-          this.startTimer(tx.timers, a.timer, a.ms, () => this.runClient(tx, { type: 'timer', timer: a.timer }, undefined, undefined));
+          this.startTimer(tx, a.timer, a.ms);
           break;
         case 'stop-timer':
           this.stopTimer(tx.timers, a.timer);
@@ -664,16 +685,20 @@ export class TransactionLayer {
 
   // ------------------------------------------------------------------ timers
 
-  private startTimer(timers: TimerMap, name: TimerName, ms: number, fire: () => void): void {
+  private startTimer(tx: ServerTx | ClientTx, name: TimerName, ms: number): void {
     if (this.closed) return;
-    const old = timers.get(name);
+    const old = tx.timers.get(name);
     if (old) this.queue.cancel(old);
-    const entry = this.queue.add(this.now() + ms, () => {
-      if (timers.get(name) === entry) timers.delete(name);
-      fire();
-    });
-    timers.set(name, entry);
+    tx.timers.set(name, this.queue.add(this.now() + ms, tx, name));
     this.arm();
+  }
+
+  private fire(e: TimerEntry<ServerTx | ClientTx, TimerName>): void {
+    const tx = e.owner;
+    if (tx.timers.get(e.name) === e) tx.timers.delete(e.name);
+    const input: TxInput = { type: 'timer', timer: e.name };
+    if (tx instanceof ServerTx) this.runServer(tx, input, undefined, undefined, undefined);
+    else this.runClient(tx, input, undefined, undefined);
   }
 
   private stopTimer(timers: TimerMap, name: TimerName): void {
@@ -705,7 +730,7 @@ export class TransactionLayer {
     if (this.closed) return;
     for (const e of this.queue.popDue(this.now())) {
       try {
-        e.fire();
+        this.fire(e);
       } catch (err) {
         this.stats.internalErrors++;
         this.log.error({ err }, 'transaction timer failed');

@@ -5,6 +5,7 @@ import { getHeader, getHeaderList, getHeaders } from '../sip/message/headers.ts'
 import { cseq, fromTag, toTag } from '../sip/message/accessors.ts';
 import { uriOfNameAddr } from '../sip/message/name-addr.ts';
 import { parseUri } from '../sip/message/uri.ts';
+import { detachedString, identityOf } from '../sip/message/identity.ts';
 import type { ClientTransaction, ClientTransactionHandler } from './transaction-layer.ts';
 import type { Destination, MessageSource } from './transport/types.ts';
 import type { AppSession } from './wire/app-session.ts';
@@ -30,6 +31,8 @@ interface OutgoingRequest {
   dialog?: Dialog;
   /** A new INVITE: the early dialog a reliable 1xx created (RFC 3262 §4), until the final response. */
   early?: Dialog;
+  /** An INVITE after its 2xx: the dialog it belongs to and the To-tag that answered, for further 2xx. */
+  answered?: { dialogId: string; remoteTag: string | undefined };
   provisionalSeen: boolean;
   finalStatus?: number;
   cancelled: boolean;
@@ -276,13 +279,26 @@ export class UacCore {
       if (status >= 200 && status < 300 && rec.dialogId !== '') emitCdr(this.ctx, 'start', 'network', 'uac', text);
       else if (status >= 300 && rec.dialogId !== '' && !rec.dialog) emitCdr(this.ctx, 'stop', 'network', status === 487 ? 'call-canceled' : 'call-rejected', text);
     }
+    // The record lives on with its transaction (up to 64*T1) for further 2xx, which need only the
+    // request's identity (ackAndByeFork) and the answering dialog's id and tag, not the request's
+    // body or the dialog (kept, it would outlive the call by that long).
+    if (status >= 200) {
+      if (rec.isInvite && status < 300) {
+        const tag = toTag(res);
+        rec.answered = { dialogId: detachedString(rec.dialog?.id ?? rec.dialogId), remoteTag: tag === undefined ? undefined : detachedString(tag) };
+      }
+      rec.req = identityOf(rec.req);
+      rec.dialog = undefined;
+      rec.early = undefined;
+    }
   }
 
   /** A further 2xx to an INVITE: a retransmission (re-ACK if the app has ACKed) or another fork (ACK + BYE, RFC 3261 §13.2.2.4). */
   private on2xxAgain(rec: OutgoingRequest, res: SipResponse): void {
-    const dialog = rec.dialog ?? this.ctx.dialogs.get(rec.dialogId);
-    if (dialog && toTag(res) === dialog.remoteTag) {
-      const ack = dialog.lastInvite?.ack;
+    const answered = rec.answered;
+    if (answered && toTag(res) === answered.remoteTag) {
+      // Our ACK was lost: the dialog (if the call is still up) resends it.
+      const ack = this.ctx.dialogs.get(answered.dialogId)?.lastInvite?.ack;
       if (ack) void this.ctx.layer.sendStateless(ack.request, ack.destination).catch(() => undefined);
       return;
     }

@@ -384,9 +384,8 @@ export class UasCore {
   private onReliableTimeout(rec: IncomingRequest): void {
     if (rec.finalSent || this.incoming.get(rec.transactionId) !== rec) return;
     this.ctx.log.warn({ callId: cid(rec.req) }, 'no PRACK for a reliable provisional response: 503');
-    this.finishLocally(rec, 503, 'SIP;cause=503;text="Reliable Response Time-Out"');
-    const last = rec.tx.lastResponse;
-    if (last) emitCdr(this.ctx, 'stop', 'application', 'call-rejected', wireText(last).text);
+    const res = this.finishLocally(rec, 503, 'SIP;cause=503;text="Reliable Response Time-Out"');
+    emitCdr(this.ctx, 'stop', 'application', 'call-rejected', wireText(res).text);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -409,19 +408,30 @@ export class UasCore {
   private track(rec: IncomingRequest): void {
     this.incoming.set(rec.transactionId, rec);
     this.byTx.set(rec.tx, rec);
-    rec.tx.onTerminated(() => this.untrack(rec));
+    // The transaction outlives the answered request by up to 64*T1 (absorbing retransmissions):
+    // this callback holds only the id and the transaction, so the record (request, dialog, app)
+    // is collectable as soon as it is untracked.
+    const { transactionId, tx } = rec;
+    tx.onTerminated(() => {
+      const r = this.incoming.get(transactionId);
+      if (r !== undefined && r.tx === tx) this.untrack(r);
+    });
   }
 
   private untrack(rec: IncomingRequest): void {
     if (rec.noAnswerTimer) clearTimeout(rec.noAnswerTimer);
+    rec.noAnswerTimer = undefined;
+    this.byTx.delete(rec.tx);
     if (this.incoming.get(rec.transactionId) === rec) this.incoming.delete(rec.transactionId);
   }
 
-  private finishLocally(rec: IncomingRequest, status: number, reason?: string): void {
+  private finishLocally(rec: IncomingRequest, status: number, reason?: string): SipResponse {
     rec.finalSent = true;
     this.reliable.finished(rec.tx);
     this.untrack(rec);
-    rec.tx.respond(this.localResponse(rec.req, status, reason, rec.toTag ?? randomToken()));
+    const res = this.localResponse(rec.req, status, reason, rec.toTag ?? randomToken());
+    rec.tx.respond(res);
+    return res;
   }
 
   /** A response the server generates itself, with an optional Reason header (RFC 3326). */

@@ -3,7 +3,7 @@
 // 3581), retransmission absorption (§17.2.2), 100 Trying (§17.2.1), timer G retransmissions, and
 // the RFC 2543 ACK match (§17.2.3).
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SipRequest } from '../../../src/sip/message/types.ts';
+import type { SipRequest, SipResponse } from '../../../src/sip/message/types.ts';
 import { getHeader } from '../../../src/sip/message/headers.ts';
 import { buildResponse, type ServerTransaction } from '../../../src/server/transaction-layer.ts';
 import { startTestTu, type TestTu } from './test-tu.ts';
@@ -128,8 +128,16 @@ describe('receive path', () => {
     };
     tu = await startTestTu({ specs: udpOnly, timers: { t1: 40, t2: 4000, t4: 5000 }, onRequest: answer });
     peer = await udpPeer();
-    await peer.send(request('INVITE', { port: peer.port, branch: 'z9hG4bKbusy', callId: 'busy-1' }), tu.port);
+    const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
+    await peer.send(request('INVITE', { port: peer.port, branch: 'z9hG4bKbusy', callId: 'busy-1', body: sdp, extra: ['Content-Type: application/sdp', 'Contact: <sip:peer@127.0.0.1>'] }), tu.port);
     await until(() => (peer?.received.filter((m) => statusOf(m) === 486).length ?? 0) >= 3, 'three copies of 486');
+    // Finished, it waits for the ACK holding only what identifies the request and its response
+    // (the body and the other headers are released; the 486 is resent from its bytes).
+    const tx = txs[0] as ServerTransaction;
+    expect(tx.request.body.length).toBe(0);
+    expect(tx.request.headers.map((h) => h.name)).toEqual(['Via', 'From', 'To', 'Call-ID', 'CSeq']);
+    expect(tx.lastResponse?.status).toBe(486);
+    expect(getHeader(tx.lastResponse as SipResponse, 'content-length')).toBeUndefined();
     const res = peer.received.find((m) => statusOf(m) === 486) ?? '';
     const to = headerOf(res, 'To') ?? '';
     await peer.send(request('ACK', { port: peer.port, branch: 'z9hG4bKbusy', callId: 'busy-1', to }), tu.port);

@@ -3,20 +3,20 @@ import { TimerQueue } from '../../../../src/sip/transaction/timer-queue.ts';
 
 describe('TimerQueue', () => {
   it('pops due entries in deadline order, FIFO for equal deadlines', () => {
-    const q = new TimerQueue();
-    const fired: string[] = [];
-    for (const [d, name] of [[30, 'c'], [10, 'a1'], [20, 'b'], [10, 'a2'], [40, 'd']] as const) q.add(d, () => fired.push(name));
+    const q = new TimerQueue<string>();
+    for (const [d, name] of [[30, 'c'], [10, 'a1'], [20, 'b'], [10, 'a2'], [40, 'd']] as const) q.add(d, `owner-${name}`, name);
     expect(q.nextDeadline()).toBe(10);
-    for (const e of q.popDue(30)) e.fire();
-    expect(fired).toEqual(['a1', 'a2', 'b', 'c']);
+    const due = q.popDue(30);
+    expect(due.map((e) => e.name)).toEqual(['a1', 'a2', 'b', 'c']);
+    expect(due.map((e) => e.owner)).toEqual(['owner-a1', 'owner-a2', 'owner-b', 'owner-c']);
     expect(q.size).toBe(1);
     expect(q.nextDeadline()).toBe(40);
   });
 
   it('never fires a cancelled entry and skips it for nextDeadline', () => {
     const q = new TimerQueue();
-    const a = q.add(5, () => undefined);
-    q.add(9, () => undefined);
+    const a = q.add(5, null, 'a');
+    q.add(9, null, 'b');
     q.cancel(a);
     expect(q.nextDeadline()).toBe(9);
     expect(q.popDue(100).map((e) => e.deadline)).toEqual([9]);
@@ -24,7 +24,7 @@ describe('TimerQueue', () => {
   });
 
   it('matches a sorted reference on 20,000 random adds and cancels (including compaction)', () => {
-    const q = new TimerQueue();
+    const q = new TimerQueue<number>();
     let seed = 42;
     const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const live = new Map<number, number>();
@@ -32,7 +32,7 @@ describe('TimerQueue', () => {
     for (let i = 0; i < 20_000; i++) {
       const d = Math.floor(rnd() * 100_000);
       const id = i;
-      entries.push(q.add(d, () => live.delete(id)));
+      entries.push(q.add(d, id, 't'));
       live.set(id, d);
       if (rnd() < 0.6) {
         const victim = Math.floor(rnd() * entries.length);
