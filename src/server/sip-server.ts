@@ -72,7 +72,7 @@ export class SipServer {
       isOwnSentBy: (host, port) => addresses.isOwn(host, port),
     });
     const ctx: CoreContext = { layer, addresses, dialogs, router, log, timers: opts.timers, cdrEnabled: opts.cdrs ?? true };
-    const uacCore = new UacCore(ctx);
+    const uacCore = new UacCore(ctx, (dialogId, app) => uasCore.answerPendingBye(dialogId, app));
     const uasCore = new UasCore(ctx, (dialog, reason) => uacCore.sendServerBye(dialog, reason));
     cores.uac = uacCore;
     cores.uas = uasCore;

@@ -50,7 +50,11 @@ export class UacCore {
   /** CSeq numbers start from the clock, as the C++ stack does. */
   private cseqBase = Math.floor(Date.now() / 2000) & 0x7ffffff;
 
-  constructor(private readonly ctx: CoreContext) {}
+  constructor(
+    private readonly ctx: CoreContext,
+    /** The app's BYE found its dialog already ended by the peer's BYE: answer that one if it waits for the app. */
+    private readonly answerPendingBye: (dialogId: string, app: AppSession) => boolean = () => false,
+  ) {}
 
   get pendingCount(): number {
     return this.outgoing.size;
@@ -140,6 +144,11 @@ export class UacCore {
     const dialog = this.ctx.dialogs.get(dialogId);
     const method = appReq.method;
     if (!dialog) {
+      // Both ends hung up at once: the peer's BYE removed the dialog and may still wait for the app,
+      // which has just shown it is ending the dialog too. drachtio-srf can drop that BYE unanswered
+      // (it holds B-leg requests until A's ACK and discards them when the leg is destroyed), so it
+      // is answered here: 200, the dialog is over on both sides (RFC 3261 §15.1.2).
+      if (method === 'BYE' && this.answerPendingBye(dialogId, app)) this.ctx.log.debug({ dialogId }, "peer's crossing BYE answered for the app");
       app.respond(msgId, ['NOK', method === 'ACK' ? NOK_ACK_FAILED : NOK_NO_DIALOG]);
       return;
     }

@@ -25,6 +25,8 @@ interface IncomingRequest {
   app: AppSession;
   /** The dialog an in-dialog request belongs to (absent once the dialog is gone, e.g. after BYE). */
   dialog?: Dialog;
+  /** A BYE: the id of the dialog it ended. */
+  endedDialogId?: string;
   /** True for an INVITE/SUBSCRIBE outside any dialog (it may create one). */
   dialogCreating: boolean;
   toTag?: string;
@@ -171,6 +173,7 @@ export class UasCore {
       finalSent: false,
     };
     if (req.method !== 'BYE') rec.dialog = dialog;
+    else rec.endedDialogId = dialog.id;
     this.track(rec);
     this.answerIfAppSilent(rec, false);
     dialog.owner.send(['sip', 'network', ...networkMeta(bytes, source), rec.transactionId, dialog.id, ''], text);
@@ -369,6 +372,20 @@ export class UasCore {
       this.sendServerBye(dialog, 'ACK timeout');
     });
     dialog.pending2xx = pending;
+  }
+
+  /**
+   * The peer's BYE on `dialogId`, if it still waits for `app`'s answer, answered 200 here (the app
+   * has sent its own BYE on that dialog). True when there was one.
+   */
+  answerPendingBye(dialogId: string, app: AppSession): boolean {
+    for (const rec of this.incoming.values()) {
+      if (rec.endedDialogId === dialogId && rec.app === app && !rec.finalSent) {
+        this.finishLocally(rec, 200);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The app proxies a request it has not answered (drachtio-protocol.md §6.2): hand it over to the proxy core. */

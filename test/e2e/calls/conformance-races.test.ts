@@ -172,3 +172,30 @@ it('B hangs up while A\'s re-INVITE waits for B: A\'s re-INVITE gets 487 at once
   expect(await endedRecord(env, binding.id)).toMatchObject({ outcome: 'answered', hangupBy: 'callee' });
   expectNoLeak(a, b);
 });
+
+it('A and B hang up at the same moment right after the answer: both BYEs are answered 200, the call ends once', async () => {
+  const binding = await bindAB(env);
+  const { a, b } = await env.peers();
+  const sip = env.stack.sipPort;
+  const call = callerInvite(a, { x: binding.x });
+  await a.send(call.invite, sip);
+  const inv = await b.waitFor(isRequest('INVITE'), 'B-leg INVITE');
+  const bTag = newTag();
+  await b.send(responseTo(inv, 200, 'OK', { toTag: bTag, headers: [...calleeHeaders(inv, b), 'Content-Type: application/sdp'], body: calleeSdp(inv) }), sip);
+  const ok = await a.waitFor(isStatus(200), '200 at A');
+  await b.waitFor(isRequest('ACK'), 'ACK at B');
+  // B's BYE reaches us before A's ACK; A's ACK and BYE follow back to back.
+  const bBye = calleeInDialog(inv, bTag, 'BYE', b.port, 1);
+  await b.send(bBye, sip);
+  await ackAnswer(a, sip, call, ok);
+  await a.send(inDialog(call.dialog, 'BYE', a.port, { cseq: 2 }), sip);
+  // drachtio-srf held B's BYE until A's ACK, then dropped it when A's BYE destroyed the B leg;
+  // the SIP server answers it once the app's own BYE finds the dialog already ended.
+  expect((await b.waitFor((m) => m.status !== undefined && m.get('CSeq') === '1 BYE' && sameCall(inv)(m), "our answer to B's BYE")).status).toBe(200);
+  expect((await a.waitFor(isFinal('BYE'), "our answer to A's BYE")).status).toBe(200);
+  // Whichever way the race went, a BYE we sent to either side is answered.
+  for (const [peer, m] of [...a.filter(isRequest('BYE')).map((m) => [a, m] as const), ...b.filter(isRequest('BYE')).map((m) => [b, m] as const)]) await peer.send(responseTo(m, 200, 'OK'), sip);
+  const rec = await endedRecord(env, binding.id);
+  expect(rec.outcome).toBe('answered');
+  expectNoLeak(a, b);
+});
