@@ -62,13 +62,14 @@ async function measure(quick: boolean, appProcesses: number): Promise<BenchRow[]
         log: { level: 'info' },
       }),
     );
-    children.push(await startNode('src/main.ts', ['--config', configFile], /"msg":"ready"/, 60_000));
+    const product = await startNode('src/main.ts', ['--config', configFile], /"msg":"ready"/, 60_000);
+    children.push(product);
     uas = await startSippUas({ scenario: 'uas', localPort: calleePort, calls: 10_000_000, timeoutMs: 3_600_000, extraArgs: ['-max_socket', '10000'] });
 
     const remote = `127.0.0.1:${sipPort}`;
     return [
       { bench: label, metric: 'bindings in Redis', value: bindingCount, unit: 'bindings', note: `preloaded in ${loadSeconds.toFixed(0)} s` },
-      ...(await maxRateRows(label, { remote, csv, quick })),
+      ...(await maxRateRows(label, { remote, csv, quick, ...(product.pid !== undefined && { productPid: product.pid }) })),
     ];
   } finally {
     await uas?.stop();

@@ -112,13 +112,46 @@ export function writeCsv(lines: string[]): string {
  * Measures INVITE->200 at a steady 300 calls/s, then steps the call rate up (10 s per step, 4 s in
  * quick mode) until a step has a failed call; returns the table rows.
  */
-export async function maxRateRows(label: string, opts: { remote: string; csv: string; quick: boolean }): Promise<BenchRow[]> {
+/** Resident memory (kB) of a process and all its descendants (the product's worker processes). */
+export function treeRssKb(rootPid: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command name "(...)": state, ppid, ...
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  let total = 0;
+  const pending = [rootPid];
+  while (pending.length > 0) {
+    const pid = pending.pop() as number;
+    try {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      total += Number(m?.[1] ?? 0);
+    } catch {
+      continue;
+    }
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+export async function maxRateRows(label: string, opts: { remote: string; csv: string; quick: boolean; productPid?: number }): Promise<BenchRow[]> {
   // Setup time at a steady 300 calls/s first, on a rested system (the rate search ends by
   // overloading it, and its retransmissions and timers would still be running): the first seconds,
   // until BYEs join the load, are left out.
   const steadySeconds = opts.quick ? 10 : 30;
   const steady = await loadRun({ remote: opts.remote, rate: 300, seconds: steadySeconds, holdMs: 1000, csv: opts.csv, warmupSeconds: 3 });
   const steadyNote = `${steadySeconds} s at 300/s, first 3 s left out${steady.failed > 0 ? `; ${steady.failed} of ${steady.calls} failed` : ''}`;
+  // Memory right after the steady run: every call's transactions are still held (64*T1 = 32 s).
+  const rssMb = opts.productPid === undefined ? undefined : Math.round(treeRssKb(opts.productPid) / 1024);
   const seconds = opts.quick ? 4 : 10;
   const rates = opts.quick ? [100, 300] : [100, 200, 300, 400, 500, 600, 700, 800, 900];
   let best: LoadResult | undefined;
@@ -135,5 +168,6 @@ export async function maxRateRows(label: string, opts: { remote: string; csv: st
     { bench: label, metric: 'highest rate with 0 failed calls', value: best?.rate ?? 0, unit: 'calls/s', note: `${seconds} s per step, 1 s hold${firstFail ? `; ${firstFail.rate}/s had ${firstFail.failed} failed of ${firstFail.calls}` : '; highest rate tried'}` },
     { bench: label, metric: 'INVITE->200 at caller @300/s p50', value: steady.p50, unit: 'ms', note: steadyNote },
     { bench: label, metric: 'INVITE->200 at caller @300/s p99', value: steady.p99, unit: 'ms', note: steadyNote },
+    ...(rssMb === undefined ? [] : [{ bench: label, metric: 'product memory (RSS, all processes) after the 300/s run', value: rssMb, unit: 'MB', note: 'calls of the last 32 s still held by their transactions' }]),
   ];
 }
