@@ -2,9 +2,9 @@
 // might and a callee (B) listening at the trunk's gateway. Both keep every message received,
 // parsed just enough to match on, so a test can assert on exactly what crossed and stage races
 // (CANCEL against 200, glare) that a sipp scenario cannot time.
-import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { poll } from '../../harness/poll.ts';
+import { recordingUdpSocket, type RecordingSocket } from '../../harness/udp-socket.ts';
 
 export interface SipMsg {
   raw: string;
@@ -66,43 +66,14 @@ export function sdp(owner: string, opts: { port?: number; direction?: string; ve
   ].join('\r\n');
 }
 
-export interface Peer {
-  port: number;
-  received: SipMsg[];
-  send(text: string, port: number): Promise<void>;
-  /** The first received message (from index `from`) matching; fails after the deadline naming what came. */
-  waitFor(pred: (m: SipMsg) => boolean, what: string, opts?: { timeoutMs?: number; from?: number }): Promise<SipMsg>;
+export interface Peer extends RecordingSocket<SipMsg> {
   /** Every received message matching. */
   filter(pred: (m: SipMsg) => boolean): SipMsg[];
-  close(): Promise<void>;
 }
 
 export async function udpPeer(port = 0): Promise<Peer> {
-  const sock: Socket = createSocket('udp4');
-  const received: SipMsg[] = [];
-  const listeners: Array<(m: SipMsg, p: number) => void> = [];
-  sock.on('message', (buf, rinfo) => {
-    const m = parseSip(buf.toString());
-    received.push(m);
-    for (const l of listeners) l(m, rinfo.port);
-  });
-  await new Promise<void>((r, j) => {
-    sock.once('error', j);
-    sock.bind(port, '127.0.0.1', () => r());
-  });
-  const peer: Peer & { onMessage(l: (m: SipMsg, p: number) => void): void } = {
-    port: sock.address().port,
-    received,
-    send: (text, to) => new Promise((res, rej) => sock.send(text, to, '127.0.0.1', (err) => (err ? rej(err) : res()))),
-    waitFor: (pred, what, opts = {}) =>
-      poll(what, () => received.slice(opts.from ?? 0).find(pred), opts.timeoutMs ?? 10_000, 5).catch(() => {
-        throw new Error(`timed out waiting for ${what}; got:\n${received.map((m) => `${m.firstLine} (${m.get('CSeq') ?? ''})`).join('\n')}`);
-      }),
-    filter: (pred) => received.filter(pred),
-    close: () => new Promise((r) => sock.close(() => r())),
-    onMessage: (l) => listeners.push(l),
-  };
-  return peer;
+  const s = await recordingUdpSocket((buf) => parseSip(buf.toString()), (m) => `${m.firstLine} (${m.get('CSeq') ?? ''})`, port);
+  return { ...s, filter: (pred) => s.received.filter(pred) };
 }
 
 /** A response to `req` (Via, From, To (+tag), Call-ID, CSeq copied; the rest given). */

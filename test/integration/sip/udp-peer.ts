@@ -1,7 +1,7 @@
 // A raw UDP peer for tests: sends text, collects every datagram it receives, and waits for one
 // matching a predicate (polling with a deadline, never a fixed sleep).
-import { createSocket, type Socket } from 'node:dgram';
-import { poll, until as untilDeadline } from '../../harness/poll.ts';
+import { until as untilDeadline } from '../../harness/poll.ts';
+import { recordingUdpSocket } from '../../harness/udp-socket.ts';
 
 export interface UdpPeer {
   port: number;
@@ -12,21 +12,9 @@ export interface UdpPeer {
 }
 
 export async function udpPeer(): Promise<UdpPeer> {
-  const sock: Socket = createSocket('udp4');
-  const received: string[] = [];
-  sock.on('message', (m) => received.push(m.toString()));
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-  return {
-    port: sock.address().port,
-    received,
-    send: (text, port) => new Promise((res, rej) => sock.send(text, port, '127.0.0.1', (err) => (err ? rej(err) : res()))),
-    waitFor: (pred, what, timeoutMs = 10_000) =>
-      poll(what, () => received.find(pred), timeoutMs, 5).catch(() => {
-        // Name what did arrive: the first line of every datagram received so far.
-        throw new Error(`timed out waiting for ${what}; got:\n${received.map((m) => m.split('\r\n')[0]).join('\n')}`);
-      }),
-    close: () => new Promise((r) => sock.close(() => r())),
-  };
+  // Name what did arrive on a timeout: the first line of every datagram received so far.
+  const s = await recordingUdpSocket((buf) => buf.toString(), (m) => m.split('\r\n')[0] ?? '');
+  return { port: s.port, received: s.received, send: s.send, waitFor: (pred, what, timeoutMs) => s.waitFor(pred, what, timeoutMs === undefined ? {} : { timeoutMs }), close: s.close };
 }
 
 export function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
