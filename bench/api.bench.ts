@@ -37,7 +37,9 @@ async function serve(redisUrl: string): Promise<void> {
   const { buildApi } = await import('../src/api/app.ts');
   const { createBindingStore } = await import('../src/bindings/store.ts');
   const { CallRecordStore } = await import('../src/records/record-store.ts');
-  const redis = new Redis(redisUrl);
+  // The same client options as production (infra/redis-client.ts): without auto-pipelining every
+  // command is its own socket write, which cost the API process more than the allocation itself.
+  const redis = new Redis(redisUrl, { enableAutoPipelining: true });
   const log = pino({ level: 'warn' });
   const bindings = createBindingStore({ redis, log, coolDownSeconds: 0, defaultReleaseAfterCallSeconds: 60, defaultAreaMatch: 'fallback' });
   const app = await buildApi({

@@ -46,14 +46,27 @@ export const run: BenchFn = async ({ quick }) => {
     await store.addNumbers(numbers.map((number, i) => ({ number, areaCode: String(10 + (i % 10)), tenant: T, group: G })));
 
     // Allocations: fresh random pairs, each bind a full allocation (prepare, claim, indexes).
+    // CPU per allocation of this process and of redis-server (INFO cpu), since throughput alone
+    // depends on whatever else the machine runs.
     const ids: Array<{ id: string; a: string; x: string }> = [];
+    const redisCpu = async (): Promise<number> => {
+      const info = await redis.info('cpu');
+      const num = (k: string): number => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+      return (num('used_cpu_user') + num('used_cpu_sys')) * 1e6;
+    };
+    const cpu0 = process.cpuUsage();
+    const redis0 = await redisCpu();
     const allocs = await rate(seconds * 1000, 32, async (i) => {
       const a = party('139', i);
       const b = party('138', (i * 7919) % 5_000_000);
       const r = await store.bind({ tenant: T, group: G, mode: 'AXB', a, b, ttlSeconds: 3600 });
       ids.push({ id: r.binding.id, a, x: r.binding.x });
     });
+    const nodeUs = process.cpuUsage(cpu0);
+    const redisUs = (await redisCpu()) - redis0;
     rows.push({ bench: BENCH, metric: 'allocations/s (AXB bind, 32 concurrent)', value: Math.round(allocs), unit: 'ops/s', note: `pool ${poolSize}` });
+    rows.push({ bench: BENCH, metric: 'allocation CPU, this process', value: Math.round((nodeUs.user + nodeUs.system) / ids.length), unit: 'µs/op' });
+    rows.push({ bench: BENCH, metric: 'allocation CPU, redis-server', value: Math.round(redisUs / ids.length), unit: 'µs/op' });
 
     const lookups = await rate(seconds * 1000, 64, async (i) => {
       const rec = ids[i % ids.length] as { a: string; x: string };

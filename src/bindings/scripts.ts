@@ -3,11 +3,12 @@
 import type { Cluster, Redis } from 'ioredis';
 import { defineScript, readLua, type ScriptArg } from '../infra/redis-scripts.ts';
 import { xKeyList } from './keys.ts';
+import { composeLua } from './lua-compose.ts';
 
 const lua = (name: string): string => readLua(import.meta.url, name);
 
 const LIB = lua('lib');
-/** Per-X scripts get the shared helpers prepended; they all take the 8 keys of X. */
+/** Per-X scripts get the shared helpers they call prepended; they all take the 8 keys of X. */
 const X_SCRIPTS = {
   pnBind: 'bind',
   pnLookup: 'lookup',
@@ -17,9 +18,8 @@ const X_SCRIPTS = {
   pnRemoveNumber: 'remove-number',
 } as const;
 const X_SOURCES: Record<keyof typeof X_SCRIPTS, string> = Object.fromEntries(
-  Object.entries(X_SCRIPTS).map(([cmd, file]) => [cmd, `${LIB}\n${lua(file)}`]),
+  Object.entries(X_SCRIPTS).map(([cmd, file]) => [cmd, composeLua(LIB, lua(file))]),
 ) as Record<keyof typeof X_SCRIPTS, string>;
-const PARTY_PREPARE = lua('party-prepare');
 const PARTY_INDEX = lua('party-index');
 
 /** The common reply of per-X scripts (lua/lib.lua `finish`). */
@@ -35,12 +35,6 @@ export interface XReply {
   tenant: string | null;
   group: string | null;
   aux: string | null;
-}
-
-export interface PartyPrepareReply {
-  usedX: string[];
-  hint: string | null;
-  locked: boolean;
 }
 
 type Arg = ScriptArg;
@@ -60,18 +54,35 @@ function toXReply(raw: unknown): XReply {
   };
 }
 
+/** A new binding for the bind script: its JSON as stored, and the fields of it that the rules read. */
+export interface NewBindingArgs {
+  maxPerX: number;
+  pairKey: string;
+  json: string;
+  ttlMs: number;
+  strictArea: string;
+  tenant: string;
+  group: string;
+  id: string;
+  mode: string;
+  a: string;
+  b: string | undefined;
+  expiresAt: number;
+}
+
 export interface Scripts {
-  bind(x: string, now: number, coolMs: number, args: { maxPerX: number; pairKey: string; json: string; ttlMs: number; strictArea: string; tenant: string; group: string }): Promise<XReply>;
+  /** On 'created', `json` is `args.json` and `busyUntil` a lower bound (see lua/bind.lua). */
+  bind(x: string, now: number, coolMs: number, args: NewBindingArgs): Promise<XReply>;
   /** Binding JSON found for (caller, X), expired or not; null when none. */
   lookup(x: string, now: number, caller: string): Promise<string | null>;
   mutate(x: string, now: number, coolMs: number, op: 'release' | 'ack' | 'started' | 'ended' | 'unbind' | 'update', id: string, extra?: Arg[]): Promise<XReply>;
   addNumber(x: string, now: number, tenant: string, group: string, areaCode: string): Promise<XReply>;
   setStatus(x: string, now: number, coolMs: number, status: string): Promise<XReply>;
   removeNumber(x: string, now: number, coolMs: number): Promise<XReply>;
-  partyPrepare(keys: { usedX: string; pairHints: string; lock: string }, now: number, pairKey: string, lockToken: string, lockMs: number): Promise<PartyPrepareReply>;
+  /** One party's derived indexes after a change on X (lua/party-index.lua); `now` drops ended used-X entries. */
   partyIndex(
     keys: { usedX: string; bindings: string; pairHints: string; lock: string },
-    a: { id: string; x: string; usedScore: number | '-' | ''; ids: 'add' | 'rem' | ''; pairKey: string; hintMs: number; dropLock: boolean },
+    a: { id: string; x: string; usedScore: number | '-' | ''; ids: 'add' | 'rem' | ''; pairKey: string; hintMs: number; dropLock: boolean; now: number },
   ): Promise<void>;
 }
 
@@ -83,11 +94,14 @@ export function createScripts(redis: Redis | Cluster): Scripts {
   const addNumber = x('pnAddNumber');
   const setStatus = x('pnSetStatus');
   const removeNumber = x('pnRemoveNumber');
-  const partyPrepare = defineScript(redis, 'pnPartyPrepare', 3, PARTY_PREPARE);
   const partyIndex = defineScript(redis, 'pnPartyIndex', 4, PARTY_INDEX);
   return {
     async bind(x, now, coolMs, a) {
-      return toXReply(await bind(...xKeyList(x), now, coolMs, a.maxPerX, a.pairKey, a.json, a.ttlMs, a.strictArea, a.tenant, a.group));
+      const r = toXReply(
+        await bind(...xKeyList(x), now, coolMs, a.maxPerX, a.pairKey, a.json, a.ttlMs, a.strictArea, a.tenant, a.group, a.id, a.mode, a.a, a.b ?? '', a.expiresAt),
+      );
+      if (r.status === 'created' && r.json === null) r.json = a.json;
+      return r;
     },
     async lookup(x, now, caller) {
       const r = (await lookup(...xKeyList(x), now, 0, caller)) as string | null;
@@ -105,12 +119,8 @@ export function createScripts(redis: Redis | Cluster): Scripts {
     async removeNumber(x, now, coolMs) {
       return toXReply(await removeNumber(...xKeyList(x), now, coolMs));
     },
-    async partyPrepare(keys, now, pairKey, lockToken, lockMs) {
-      const r = (await partyPrepare(keys.usedX, keys.pairHints, keys.lock, now, pairKey, lockToken, lockMs)) as [string[], string | null, number];
-      return { usedX: r[0], hint: r[1] ?? null, locked: r[2] === 1 };
-    },
     async partyIndex(keys, a) {
-      await partyIndex(keys.usedX, keys.bindings, keys.pairHints, keys.lock, a.id, a.x, a.usedScore, a.ids, a.pairKey, a.hintMs, a.dropLock ? '1' : '');
+      await partyIndex(keys.usedX, keys.bindings, keys.pairHints, keys.lock, a.id, a.x, a.usedScore, a.ids, a.pairKey, a.hintMs, a.dropLock ? '1' : '', a.now);
     },
   };
 }

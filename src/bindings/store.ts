@@ -1,7 +1,6 @@
 // BindingStore: the bindings engine on Redis (one server or a Cluster, same code).
 // Authoritative state and every uniqueness rule live in X's slot (lua/*.lua); indexes by party,
 // tenant, pool and due time are derived, written as a second step, and rebuildable (rebuild.ts).
-import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
@@ -9,7 +8,7 @@ import { maskNumber } from '../observability/mask.ts';
 import { areaTiers, candidateOrder, exclusiveOrder, seedParty, strictAreaOf, type PoolSnapshot } from './allocator.ts';
 import { decodeBinding, encodeBinding, indexedParties, publicBinding, registeredParties, releasableAt, type StoredBinding } from './codec.ts';
 import { isE164 } from './e164.ts';
-import { newBindingId, pairKeyOf, xOfBindingId } from './ids.ts';
+import { newBindingId, pairKeyOf, randomHex, xOfBindingId } from './ids.ts';
 import { ALL_NUMBERS_KEY, DUE_KEY, GROUPS_KEY, pairLockKey, partyKeys, poolAreaBusyKey, poolAreaKey, poolKeys, xKeys } from './keys.ts';
 import type {
   AreaMatch,
@@ -27,6 +26,7 @@ import type {
 import { metaValue, PoolCache } from './pool-cache.ts';
 import { startSweeper, type Sweeper } from './release-timers.ts';
 import { createScripts, type Scripts, type XReply } from './scripts.ts';
+import { ZaddBatch } from './zadd-batch.ts';
 
 export interface BindingStoreOptions {
   redis: Redis | Cluster;
@@ -52,6 +52,10 @@ const MAX_CLAIMS = 24;
 const PAIR_LOCK_MS = 5_000;
 const PAIR_LOCK_WAIT_MS = 3_000;
 const FULL_HINT_MS = 2_000;
+/** Busy hints are not raised by less than this (clamped share of the remaining time, ms). */
+const BUSY_SLACK_MIN_MS = 1_000;
+const BUSY_SLACK_MAX_MS = 300_000;
+const BUSY_WRITTEN_MAX = 100_000;
 const AXN_FREE_FETCH = 32;
 const ID_RE_TENANT = /^[^\s]{1,128}$/;
 
@@ -71,7 +75,11 @@ export class BindingStore implements BindingService {
   private readonly stickyMs: number;
   /** Local learned hints: X -> until (ms) it is not worth a claim (full, or held exclusively). */
   private readonly skipHints = new Map<string, number>();
+  /** X -> the busy-until hint this process last wrote for it (see updateBusy). */
+  private readonly busyWritten = new Map<string, number>();
   private sweeper: Sweeper | undefined;
+  /** The due list's entries of concurrent allocations and call events, one ZADD per turn. */
+  private readonly due: ZaddBatch;
   private readonly background = new Set<Promise<unknown>>();
 
   constructor(opts: BindingStoreOptions) {
@@ -79,6 +87,7 @@ export class BindingStore implements BindingService {
     this.log = opts.log;
     this.scripts = createScripts(opts.redis);
     this.pools = new PoolCache(opts.redis);
+    this.due = new ZaddBatch(opts.redis, DUE_KEY);
     this.coolMs = Math.max(0, Math.round(opts.coolDownSeconds * 1000));
     this.defaultReleaseAfterCallSeconds = opts.defaultReleaseAfterCallSeconds;
     this.defaultAreaMatch = opts.defaultAreaMatch;
@@ -420,7 +429,7 @@ export class BindingStore implements BindingService {
     const b = mode === 'AXN' ? undefined : req.b;
     const pairKey = pairKeyOf(tenant, mode, a, b);
     const lockKey = pairLockKey(a, pairKey);
-    const lockToken = randomBytes(8).toString('hex');
+    const lockToken = randomHex(8);
 
     // Step 1, one round trip: both parties' used X's, the pair's last X (+ a short pair lock), and
     // the pool version (its snapshot is cached locally; reloaded only when the version moved).
@@ -457,8 +466,8 @@ export class BindingStore implements BindingService {
       const ttlMs = Math.round(req.ttlSeconds * 1000);
 
       if (req.x !== undefined) {
-        const r = await this.claim(req.x, template, pairKey, ttlMs, '');
-        const done = await this.settle(r, lock);
+        const { r, nb } = await this.claim(req.x, template, pairKey, ttlMs, '');
+        const done = await this.settle(r, nb, lock);
         if (done) return done;
         throw new AppError('PN_ERR_X_UNAVAILABLE', { field: 'x', details: { x: req.x, reason: r.status } });
       }
@@ -493,8 +502,8 @@ export class BindingStore implements BindingService {
         if (buffer.length === 0) break;
         const pick = conflicts === 0 ? 0 : Math.floor(Math.random() * buffer.length);
         const x = buffer.splice(pick, 1)[0] as string;
-        const r = await this.claim(x, template, pairKey, ttlMs, strictArea ?? '');
-        const done = await this.settle(r, lock);
+        const { r, nb } = await this.claim(x, template, pairKey, ttlMs, strictArea ?? '');
+        const done = await this.settle(r, nb, lock);
         if (done) return done;
         switch (r.status) {
           case 'party':
@@ -527,20 +536,24 @@ export class BindingStore implements BindingService {
   }
 
   private async prepare(tenant: string, group: string, a: string, b: string | undefined, pairKey: string, lockKey: string, lockToken: string, now: number) {
+    // Plain commands, pipelined: each is a hint or atomic on its own (SET NX), so no script is
+    // needed; used-X entries whose time has passed are skipped here and dropped by party-index.lua.
     const pa = partyKeys(a);
-    const pb = b === undefined ? undefined : partyKeys(b);
-    const [ra, rb, version] = await Promise.all([
-      this.scripts.partyPrepare({ usedX: pa.usedX, pairHints: pa.pairHints, lock: lockKey }, now, pairKey, lockToken, PAIR_LOCK_MS),
-      // B only contributes its used X's (no hint, no lock; the third key is unused but in B's slot).
-      pb === undefined ? null : this.scripts.partyPrepare({ usedX: pb.usedX, pairHints: pb.pairHints, lock: pb.pairHints }, now, '', '', 0),
+    const live = `(${now}`;
+    const [usedA, hint, locked, usedB, version] = await Promise.all([
+      this.redis.zrangebyscore(pa.usedX, live, '+inf'),
+      this.redis.hget(pa.pairHints, pairKey),
+      this.redis.set(lockKey, lockToken, 'PX', PAIR_LOCK_MS, 'NX'),
+      // B only contributes its used X's (no hint, no lock).
+      b === undefined ? [] : this.redis.zrangebyscore(partyKeys(b).usedX, live, '+inf'),
       this.pools.version(tenant, group),
     ]);
-    return { usedA: ra.usedX, usedB: rb?.usedX ?? [], hint: ra.hint, locked: ra.locked, version };
+    return { usedA, usedB, hint, locked: locked === 'OK', version };
   }
 
-  private async claim(x: string, template: StoredBinding, pairKey: string, ttlMs: number, strictArea: string): Promise<XReply> {
+  private async claim(x: string, template: StoredBinding, pairKey: string, ttlMs: number, strictArea: string): Promise<{ r: XReply; nb: StoredBinding }> {
     const nb: StoredBinding = { ...template, id: newBindingId(x), x };
-    return this.scripts.bind(x, this.now(), this.coolMs, {
+    const r = await this.scripts.bind(x, this.now(), this.coolMs, {
       maxPerX: this.maxPerX,
       pairKey,
       json: encodeBinding(nb),
@@ -548,14 +561,21 @@ export class BindingStore implements BindingService {
       strictArea,
       tenant: template.tenant,
       group: template.group,
+      id: nb.id,
+      mode: nb.mode,
+      a: nb.a,
+      b: nb.b,
+      expiresAt: nb.expiresAt,
     });
+    return { r, nb };
   }
 
-  /** Index and report a claim's outcome; the result when it produced a binding. */
-  private async settle(r: XReply, lock: { key: string; held: boolean }): Promise<{ binding: Binding; created: boolean } | null> {
+  /** Index and report a claim's outcome; the result when it produced a binding (`nb` when it created it). */
+  private async settle(r: XReply, nb: StoredBinding, lock: { key: string; held: boolean }): Promise<{ binding: Binding; created: boolean } | null> {
     await this.afterReleases(r.released);
     if ((r.status !== 'created' && r.status !== 'existing') || r.json === null) return null;
-    const b = decodeBinding(r.json);
+    // Created: stored exactly as sent, no need to parse it back.
+    const b = r.status === 'created' ? nb : decodeBinding(r.json);
     const lockKey = lock.held ? lock.key : undefined;
     lock.held = false;
     await this.indexLive(b, r, { created: r.status === 'created', lockKey });
@@ -580,7 +600,7 @@ export class BindingStore implements BindingService {
     const releasable = releasableAt(b);
     const reg = new Set(registeredParties(b));
     const pairKey = pairKeyOf(b.tenant, b.mode, b.a, b.b);
-    const jobs: Array<Promise<unknown>> = [this.redis.zadd(DUE_KEY, releasable, b.id)];
+    const jobs: Array<Promise<unknown>> = [this.due.add(releasable, b.id)];
     for (const p of indexedParties(b)) {
       const keys = partyKeys(p);
       const isA = p === b.a;
@@ -588,7 +608,7 @@ export class BindingStore implements BindingService {
       jobs.push(
         this.scripts.partyIndex(
           { usedX: keys.usedX, bindings: keys.bindings, pairHints: keys.pairHints, lock: dropLock ? (opts.lockKey as string) : keys.pairHints },
-          { id: b.id, x: b.x, usedScore: reg.has(p) ? releasable + this.coolMs : '', ids: 'add', pairKey: isA ? pairKey : '', hintMs: this.stickyMs, dropLock },
+          { id: b.id, x: b.x, usedScore: reg.has(p) ? releasable + this.coolMs : '', ids: 'add', pairKey: isA ? pairKey : '', hintMs: this.stickyMs, dropLock, now: this.now() },
         ),
       );
     }
@@ -597,7 +617,7 @@ export class BindingStore implements BindingService {
       jobs.push(
         this.scripts.partyIndex(
           { usedX: keys.usedX, bindings: keys.bindings, pairHints: keys.pairHints, lock: keys.pairHints },
-          { id: b.id, x: b.x, usedScore: this.coolMs > 0 ? this.now() + this.coolMs : '-', ids: 'rem', pairKey: '', hintMs: 0, dropLock: false },
+          { id: b.id, x: b.x, usedScore: this.coolMs > 0 ? this.now() + this.coolMs : '-', ids: 'rem', pairKey: '', hintMs: 0, dropLock: false, now: this.now() },
         ),
       );
     }
@@ -605,9 +625,21 @@ export class BindingStore implements BindingService {
     await Promise.all(jobs);
   }
 
-  /** X's busy-until hint in its group and area (AXN looks for X free of everything): two independent hints, plain writes. */
+  /**
+   * X's busy-until hint in its group and area (AXN looks for X free of everything): two independent
+   * hints, plain writes. A raise by less than a small slack over what this process wrote last is
+   * skipped (most allocations on a busy X): a hint a little low only lets AXN try X, and the bind
+   * script refuses it as 'busy', which then sets the hint exactly.
+   */
   private async updateBusy(x: string, r: XReply, onlyRaise: boolean): Promise<void> {
     if (r.tenant === null || r.group === null) return;
+    if (onlyRaise) {
+      const last = this.busyWritten.get(x);
+      const slack = Math.min(BUSY_SLACK_MAX_MS, Math.max(BUSY_SLACK_MIN_MS, (r.busyUntil - this.now()) / 64));
+      if (last !== undefined && r.busyUntil - last <= slack) return;
+    }
+    if (this.busyWritten.size >= BUSY_WRITTEN_MAX) this.busyWritten.clear();
+    this.busyWritten.set(x, r.busyUntil);
     const keys = [poolKeys(r.tenant, r.group).busy, poolAreaBusyKey(r.tenant, r.group, r.areaCode)];
     await Promise.all(keys.map((k) => (onlyRaise ? this.redis.zadd(k, 'GT', r.busyUntil, x) : this.redis.zadd(k, r.busyUntil, x))));
   }
@@ -620,7 +652,7 @@ export class BindingStore implements BindingService {
   private async retime(b: StoredBinding, r: XReply, raiseBusy: boolean): Promise<void> {
     const releasable = releasableAt(b);
     const reg = new Set(registeredParties(b));
-    const jobs: Array<Promise<unknown>> = [this.redis.zadd(DUE_KEY, releasable, b.id)];
+    const jobs: Array<Promise<unknown>> = [this.due.add(releasable, b.id)];
     for (const p of indexedParties(b)) if (reg.has(p)) jobs.push(this.redis.zadd(partyKeys(p).usedX, releasable + this.coolMs, b.x));
     if (raiseBusy) jobs.push(this.updateBusy(b.x, r, true));
     await Promise.all(jobs);
@@ -655,7 +687,7 @@ export class BindingStore implements BindingService {
       jobs.push(
         this.scripts.partyIndex(
           { usedX: keys.usedX, bindings: keys.bindings, pairHints: keys.pairHints, lock: keys.pairHints },
-          { id: b.id, x: b.x, usedScore: !reg.has(p) ? '' : coolUntil > this.now() ? coolUntil : '-', ids: 'rem', pairKey: '', hintMs: 0, dropLock: false },
+          { id: b.id, x: b.x, usedScore: !reg.has(p) ? '' : coolUntil > this.now() ? coolUntil : '-', ids: 'rem', pairKey: '', hintMs: 0, dropLock: false, now: this.now() },
         ),
       );
     }

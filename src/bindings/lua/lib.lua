@@ -1,10 +1,12 @@
--- Shared helpers, prepended by scripts.ts to every per-X script (bind, lookup, mutate, ...).
+-- Shared helpers of every per-X script (bind, lookup, mutate, ...): scripts.ts prepends the
+-- preamble below and the functions a script calls (lua-compose.ts); callees come before callers.
 -- KEYS are always the 8 keys of one privacy number X (keys.ts xKeyList), so a script touches ONE
 -- slot: 1 num, 2 parties, 3 bindings, 4 expiry, 5 cool-down, 6 cool-down peers, 7 pairs, 8 outbox.
 -- ARGV[1] = now (ms), ARGV[2] = cool-down (ms); script-specific arguments follow.
 local K_NUM, K_P, K_B, K_EXP, K_COOL, K_COOLPEER, K_PAIR, K_GONE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local NOW = tonumber(ARGV[1])
 local COOL_MS = tonumber(ARGV[2])
+local cool_pruned = false
 
 local function pair_key(b)
   return b.tenant .. '|' .. b.mode .. '|' .. b.a .. '|' .. (b.b or '')
@@ -24,26 +26,35 @@ local function releasable_at(b)
   return b.expiresAt
 end
 
+-- Ended cool-downs are dropped while new ones are added (once per script run), so the set stays
+-- small without a prune on every allocation.
+local function prune_cool()
+  if cool_pruned then return end
+  cool_pruned = true
+  local old = redis.call('ZRANGEBYSCORE', K_COOL, '-inf', NOW, 'LIMIT', 0, 32)
+  for _, party in ipairs(old) do
+    redis.call('ZREM', K_COOL, party)
+    redis.call('HDEL', K_COOLPEER, party)
+  end
+end
+
 local function start_cool(party, peer, until_ms)
+  prune_cool()
   local cur = redis.call('ZSCORE', K_COOL, party)
   if cur and tonumber(cur) >= until_ms then return end
   redis.call('ZADD', K_COOL, until_ms, party)
   redis.call('HSET', K_COOLPEER, party, peer)
 end
 
--- Is `party` kept away from X by a cool-down, unless it reached `peer` (the same pair again)?
-local function cooling(party, peer)
-  local s = redis.call('ZSCORE', K_COOL, party)
-  if not s or tonumber(s) <= NOW then return false end
+-- Is `party`, whose cool-down on X ends at `score` (ms, or false), kept away from X, unless it
+-- reached `peer` (the same pair again)?
+local function cooling_at(party, peer, score)
+  if not score or tonumber(score) <= NOW then return false end
   return redis.call('HGET', K_COOLPEER, party) ~= peer
 end
 
-local function prune_cool()
-  local old = redis.call('ZRANGEBYSCORE', K_COOL, '-inf', NOW, 'LIMIT', 0, 32)
-  for _, party in ipairs(old) do
-    redis.call('ZREM', K_COOL, party)
-    redis.call('HDEL', K_COOLPEER, party)
-  end
+local function cooling(party, peer)
+  return cooling_at(party, peer, redis.call('ZSCORE', K_COOL, party))
 end
 
 local function load(id)
