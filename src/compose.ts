@@ -12,6 +12,7 @@ import { createCallRecordStore, type CallRecordStore } from './records/record-st
 import { createWebhookDispatcher, type WebhookDispatcher } from './records/webhooks.ts';
 import { createCallEventSink, type CallEventPipeline } from './records/pipeline.ts';
 import { SipServer } from './server/sip-server.ts';
+import { registerOverloadMetrics } from './server/overload-metrics.ts';
 import { createCallsApp, type CallsApp } from './calls/app.ts';
 import { asCallsSrf } from './calls/srf-types.ts';
 import { createCallbackService, type CallbackService } from './calls/callback-service.ts';
@@ -177,8 +178,10 @@ export function buildServices(rt: Runtime, handles: Handles = {}): Service[] {
         timers: { t1: config.sip.timers.t1Ms, t2: config.sip.timers.t2Ms, t4: config.sip.timers.t4Ms },
         maxMessageSize: config.sip.maxMessageSize,
         tcpIdleTimeoutMs: config.sip.tcpIdleTimeoutMs,
+        overload: { ...config.sip.overload },
         log: log.child({ part: 'sip' }),
       });
+      registerOverloadMetrics(metrics, () => handles.sipServer?.stats().overload);
     },
     async stop() {
       await handles.sipServer?.close();

@@ -65,6 +65,18 @@ export const ConfigSchema = Type.Object(
         ),
         maxMessageSize: int({ description: 'Largest SIP message accepted, in bytes', default: 65535, minimum: 1500, maximum: 1048576 }),
         tcpIdleTimeoutMs: int({ description: 'Close an idle inbound TCP connection after this many ms (0 = never)', default: 120000, minimum: 0 }),
+        overload: section(
+          {
+            maxLoopDelayMs: int({
+              description: 'Mean event-loop delay of the SIP server over a 500 ms window that counts as overload (ms; 0 = not watched)',
+              default: 250,
+              minimum: 0,
+            }),
+            maxPendingInvites: int({ description: 'New INVITEs handed to apps and not yet answered by them that count as overload (0 = not watched)', default: 5000, minimum: 0 }),
+            retryAfterSeconds: int({ description: 'Retry-After of the 503 that refuses a new INVITE while overloaded (s)', default: 2, minimum: 1, maximum: 3600 }),
+          },
+          'Overload control: while overloaded, new INVITEs are answered 503 + Retry-After by the SIP server (RFC 3261 §21.5.4); it clears below half of each limit',
+        ),
       },
       'The SIP server',
     ),

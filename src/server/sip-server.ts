@@ -13,6 +13,7 @@ import { UasCore } from './uas.ts';
 import { UacCore } from './uac.ts';
 import { ProxyCore } from './proxy.ts';
 import type { CoreContext } from './core-context.ts';
+import { OverloadMonitor, type OverloadOptions, type OverloadStats } from './overload-monitor.ts';
 
 /** srf parses `^v(\d+)\.(\d+)\.(\d+)` and pings only from v0.8.2 on (drachtio-protocol.md §2.2). */
 export const SERVER_VERSION = 'v0.9.10-privacy-number';
@@ -29,6 +30,8 @@ export interface SipServerOptions {
   maxAppFrameBytes?: number;
   /** Send cdr:* events to apps that route them. */
   cdrs?: boolean;
+  /** Overload control: new INVITEs refused with 503 + Retry-After while overloaded (absent = off). */
+  overload?: OverloadOptions;
   log: Logger;
 }
 
@@ -43,6 +46,7 @@ export class SipServer {
     private readonly uas: UasCore,
     private readonly uac: UacCore,
     private readonly dialogs: DialogTable,
+    private readonly overload: OverloadMonitor | undefined,
     private readonly log: Logger,
   ) {}
 
@@ -73,7 +77,8 @@ export class SipServer {
     });
     const ctx: CoreContext = { layer, addresses, dialogs, router, log, timers: opts.timers, cdrEnabled: opts.cdrs ?? true };
     const uacCore = new UacCore(ctx, (dialogId, app) => uasCore.answerPendingBye(dialogId, app));
-    const uasCore = new UasCore(ctx, (dialog, reason) => uacCore.sendServerBye(dialog, reason));
+    const overload: OverloadMonitor | undefined = opts.overload ? new OverloadMonitor(opts.overload, (): number => uasCore.unansweredInvites, log) : undefined;
+    const uasCore = new UasCore(ctx, (dialog, reason) => uacCore.sendServerBye(dialog, reason), overload);
     cores.uac = uacCore;
     cores.uas = uasCore;
     const proxyCore = new ProxyCore(ctx, (transactionId) => uasCore.takeForProxy(transactionId));
@@ -118,7 +123,8 @@ export class SipServer {
         resolve();
       });
     });
-    const server = new SipServer(transports, layer, admin, addresses, router, sessions, uasCore, uacCore, dialogs, log);
+    overload?.start();
+    const server = new SipServer(transports, layer, admin, addresses, router, sessions, uasCore, uacCore, dialogs, overload, log);
     log.info({ sip: addresses.hostports(false), admin: `${opts.admin.address}:${server.adminPort}` }, 'sip server listening');
     return server;
   }
@@ -133,12 +139,22 @@ export class SipServer {
   }
 
   /** Numbers an operator (and /readyz) wants to see. */
-  stats(): { apps: number; dialogs: number; pendingIncoming: number; pendingOutgoing: number; transport: Record<string, number> } {
+  stats(): {
+    apps: number;
+    dialogs: number;
+    pendingIncoming: number;
+    pendingOutgoing: number;
+    unansweredInvites: number;
+    overload: OverloadStats;
+    transport: Record<string, number>;
+  } {
     return {
       apps: this.sessions.size,
       dialogs: this.dialogs.size,
       pendingIncoming: this.uas.pendingCount,
       pendingOutgoing: this.uac.pendingCount,
+      unansweredInvites: this.uas.unansweredInvites,
+      overload: this.overload?.stats ?? { overloaded: false, refusedInvites: 0, loopDelayMs: 0 },
       transport: { ...this.layer.stats },
     };
   }
@@ -149,6 +165,7 @@ export class SipServer {
   }
 
   async close(): Promise<void> {
+    this.overload?.stop();
     for (const s of this.sessions) s.close();
     await new Promise<void>((resolve) => this.admin.close(() => resolve()));
     await this.layer.close();
