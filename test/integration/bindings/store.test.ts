@@ -1,15 +1,14 @@
 // The bindings engine against real Redis: the same suite on one redis-server and on a 3-master Cluster.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Cluster, Redis } from 'ioredis';
-import pino from 'pino';
 import { AppError } from '../../../src/errors.ts';
-import { createBindingStore, type BindingStore, type BindingStoreOptions } from '../../../src/bindings/store.ts';
+import { createBindingStore, type BindingStore } from '../../../src/bindings/store.ts';
 import { createScripts } from '../../../src/bindings/scripts.ts';
 import { rebuildIndexes } from '../../../src/bindings/rebuild.ts';
-import type { Binding, NewBinding } from '../../../src/bindings/model.ts';
+import type { NewBinding } from '../../../src/bindings/model.ts';
 import { BACKENDS, startBackend, type Backend } from './backends.ts';
+import { codeOf, quietLog, useStoreFixture } from './store-fixture.ts';
 
-const log = pino({ level: 'silent' });
 const T = 'tenant1';
 const G = 'g1';
 const A = '+8613900000001';
@@ -21,49 +20,15 @@ const X1 = '+8610000000001';
 const X2 = '+8610000000002';
 const X3 = '+8610000000003';
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
-
 describe.each(BACKENDS)('binding store on %s redis', (backendName) => {
-  let backend: Backend;
-  let redis: Redis | Cluster;
-  let clock: number;
-  let released: Binding[];
+  const f = useStoreFixture(backendName);
   let store: BindingStore;
 
-  const make = (over: Partial<BindingStoreOptions> = {}): BindingStore =>
-    createBindingStore({
-      redis,
-      log,
-      coolDownSeconds: 0,
-      defaultReleaseAfterCallSeconds: 60,
-      defaultAreaMatch: 'fallback',
-      now: () => clock,
-      onReleased: (b) => released.push(b),
-      ...over,
-    });
   const axb = (a: string, b: string, extra: Partial<NewBinding> = {}): NewBinding => ({ tenant: T, group: G, mode: 'AXB', a, b, ttlSeconds: 600, ...extra });
   const pool = (numbers: string[], areaCode = '10', group = G) => store.addNumbers(numbers.map((number) => ({ number, areaCode, tenant: T, group })));
 
-  beforeAll(async () => {
-    backend = await startBackend(backendName);
-    redis = backend.connect();
-  });
-  afterAll(async () => {
-    await backend.stop();
-  });
-  beforeEach(async () => {
-    await backend.flush();
-    clock = 1_800_000_000_000;
-    released = [];
-    store = make();
+  beforeEach(() => {
+    store = f.store();
   });
 
   describe('modes and lookups', () => {
@@ -120,20 +85,20 @@ describe.each(BACKENDS)('binding store on %s redis', (backendName) => {
     it('binding the same live pair again returns it, expiry extended but never shortened', async () => {
       await pool([X1, X2]);
       const first = await store.bind(axb(A, B, { ttlSeconds: 600 }));
-      clock += 100_000;
+      f.clock += 100_000;
       const again = await store.bind(axb(A, B, { ttlSeconds: 1000 }));
       expect(again.created).toBe(false);
       expect(again.binding.id).toBe(first.binding.id);
-      expect(again.binding.expiresAt).toBe(clock + 1_000_000);
+      expect(again.binding.expiresAt).toBe(f.clock + 1_000_000);
       const shorter = await store.bind(axb(A, B, { ttlSeconds: 10 }));
       expect(shorter.created).toBe(false);
-      expect(shorter.binding.expiresAt).toBe(clock + 1_000_000);
+      expect(shorter.binding.expiresAt).toBe(f.clock + 1_000_000);
       expect(await store.find({ party: A })).toHaveLength(1);
     });
 
     it('concurrent binds of the same new pair create one binding', async () => {
       await pool([X1, X2, X3]);
-      const results = await Promise.all(Array.from({ length: 6 }, () => make().bind(axb(A, B))));
+      const results = await Promise.all(Array.from({ length: 6 }, () => f.store().bind(axb(A, B))));
       expect(new Set(results.map((r) => r.binding.id)).size).toBe(1);
       expect(results.filter((r) => r.created)).toHaveLength(1);
     });
@@ -143,12 +108,12 @@ describe.each(BACKENDS)('binding store on %s redis', (backendName) => {
     it('expired bindings are never returned, before or after the sweep; the sweep reports the release', async () => {
       await pool([X1]);
       const { binding } = await store.bind(axb(A, B, { ttlSeconds: 60 }));
-      clock += 60_000;
+      f.clock += 60_000;
       expect(await store.lookup(A, X1)).toBeNull();
       expect(await store.get(binding.id)).toBeNull();
       expect(await store.find({ party: A })).toEqual([]);
       expect(await store.sweepOnce()).toBe(1);
-      expect(released.map((b) => b.id)).toEqual([binding.id]);
+      expect(f.released.map((b) => b.id)).toEqual([binding.id]);
       expect(await store.sweepOnce()).toBe(0);
       expect(await store.poolStats()).toEqual([{ tenant: T, group: G, areaCode: '10', numbers: 1, activeNumbers: 1, liveBindings: 0 }]);
     });
@@ -156,12 +121,12 @@ describe.each(BACKENDS)('binding store on %s redis', (backendName) => {
     it('the sweeper loop releases due bindings by itself', async () => {
       await pool([X1]);
       await store.bind(axb(A, B, { ttlSeconds: 1 }));
-      clock += 1_000;
+      f.clock += 1_000;
       store.startSweeper(20);
       const deadline = Date.now() + 10_000;
-      while (released.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (f.released.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await store.stop();
-      expect(released).toHaveLength(1);
+      expect(f.released).toHaveLength(1);
     });
 
     it('release timer: after a call ends the binding lives releaseAfterCallSeconds more, kept in Redis', async () => {
@@ -169,45 +134,45 @@ describe.each(BACKENDS)('binding store on %s redis', (backendName) => {
       const { binding } = await store.bind(axb(A, B, { ttlSeconds: 3600, releaseAfterCallSeconds: 30 }));
       await store.callStarted(binding.id);
       expect((await store.get(binding.id))?.activeCalls).toBe(1);
-      clock += 10_000;
+      f.clock += 10_000;
       const ended = await store.callEnded(binding.id);
-      expect(ended).toMatchObject({ activeCalls: 0, expiresAt: clock + 30_000 });
+      expect(ended).toMatchObject({ activeCalls: 0, expiresAt: f.clock + 30_000 });
       // A fresh process (new store, same Redis) sees the timer.
-      const other = make();
-      expect((await other.get(binding.id))?.expiresAt).toBe(clock + 30_000);
-      clock += 29_999;
+      const other = f.store();
+      expect((await other.get(binding.id))?.expiresAt).toBe(f.clock + 30_000);
+      f.clock += 29_999;
       expect(await other.lookup(A, X1)).not.toBeNull();
-      clock += 1;
+      f.clock += 1;
       expect(await other.lookup(A, X1)).toBeNull();
       await other.sweepOnce();
-      expect(released.map((b) => b.id)).toEqual([binding.id]);
+      expect(f.released.map((b) => b.id)).toEqual([binding.id]);
     });
 
     it('a call in progress holds an expired binding until it ends (no new calls meanwhile)', async () => {
       await pool([X1]);
       const { binding } = await store.bind(axb(A, B, { ttlSeconds: 60, releaseAfterCallSeconds: 5 }));
       await store.callStarted(binding.id);
-      clock += 120_000;
+      f.clock += 120_000;
       expect(await store.lookup(A, X1)).toBeNull();
       await store.sweepOnce();
-      expect(released).toHaveLength(0);
-      expect(await store.callEnded(binding.id)).toMatchObject({ expiresAt: clock + 5_000 });
-      clock += 5_000;
+      expect(f.released).toHaveLength(0);
+      expect(await store.callEnded(binding.id)).toMatchObject({ expiresAt: f.clock + 5_000 });
+      f.clock += 5_000;
       await store.sweepOnce();
-      expect(released.map((b) => b.id)).toEqual([binding.id]);
+      expect(f.released.map((b) => b.id)).toEqual([binding.id]);
     });
 
     it('a call guard releases a binding whose call never reported its end', async () => {
       await pool([X1]);
-      const s = make({ callGuardSeconds: 100 });
+      const s = f.store({ callGuardSeconds: 100 });
       const { binding } = await s.bind(axb(A, B, { ttlSeconds: 60 }));
       await s.callStarted(binding.id);
-      clock += 99_000;
+      f.clock += 99_000;
       await s.sweepOnce();
-      expect(released).toHaveLength(0);
-      clock += 1_000;
+      expect(f.released).toHaveLength(0);
+      f.clock += 1_000;
       await s.sweepOnce();
-      expect(released).toHaveLength(1);
+      expect(f.released).toHaveLength(1);
       expect(await s.callEnded(binding.id)).toBeNull();
     });
 
@@ -215,7 +180,7 @@ describe.each(BACKENDS)('binding store on %s redis', (backendName) => {
       await pool([X1]);
       const one = await store.bind(axb(A, B));
       await store.unbind(one.binding.id);
-      expect(released.map((b) => b.id)).toEqual([one.binding.id]);
+      expect(f.released.map((b) => b.id)).toEqual([one.binding.id]);
       expect(await store.lookup(A, X1)).toBeNull();
       expect(await codeOf(store.unbind(one.binding.id))).toBe('PN_ERR_BINDING_NOT_FOUND');
 
@@ -226,19 +191,19 @@ describe.each(BACKENDS)('binding store on %s redis', (backendName) => {
       expect(await store.lookup(A, X1)).toBeNull();
       // X still held by A while the call is up.
       expect(await codeOf(store.bind(axb(A, D)))).toBe('PN_ERR_POOL_EXHAUSTED');
-      expect(released).toHaveLength(1);
+      expect(f.released).toHaveLength(1);
       await store.callEnded(two.binding.id);
-      expect(released.map((b) => b.id)).toEqual([one.binding.id, two.binding.id]);
+      expect(f.released.map((b) => b.id)).toEqual([one.binding.id, two.binding.id]);
       expect((await store.bind(axb(A, D))).binding.x).toBe(X1);
     });
 
     it('cool-down keeps X away from a party and a new peer, but not from the same pair', async () => {
       await pool([X1]);
-      const s = make({ coolDownSeconds: 300 });
+      const s = f.store({ coolDownSeconds: 300 });
       const ab = await s.bind(axb(A, B, { ttlSeconds: 60 }));
-      clock += 60_000;
+      f.clock += 60_000;
       await s.sweepOnce();
-      expect(released).toHaveLength(1);
+      expect(f.released).toHaveLength(1);
       // A (and B) cooling down on X1 towards each other: no stranger reaches them through X1.
       expect(await codeOf(s.bind(axb(A, C)))).toBe('PN_ERR_POOL_EXHAUSTED');
       expect(await codeOf(s.bind(axb(D, B)))).toBe('PN_ERR_POOL_EXHAUSTED');
@@ -248,41 +213,41 @@ describe.each(BACKENDS)('binding store on %s redis', (backendName) => {
       expect(again.binding.x).toBe(ab.binding.x);
       expect(again.binding.id).not.toBe(ab.binding.id);
       await s.unbind(again.binding.id);
-      clock += 300_000;
+      f.clock += 300_000;
       expect((await s.bind(axb(A, E))).binding.x).toBe(X1);
     });
 
     it('an expired binding found during allocation is released there and reported', async () => {
       await pool([X1]);
       const old = await store.bind(axb(A, B, { ttlSeconds: 60 }));
-      clock += 61_000;
+      f.clock += 61_000;
       const fresh = await store.bind(axb(A, C));
       expect(fresh.binding.x).toBe(X1);
-      expect(released.map((b) => b.id)).toEqual([old.binding.id]);
+      expect(f.released.map((b) => b.id)).toEqual([old.binding.id]);
       // Already acknowledged: the sweep has nothing more to report.
       await store.sweepOnce();
-      expect(released).toHaveLength(1);
+      expect(f.released).toHaveLength(1);
     });
 
     it('a release not acknowledged (process died before onReleased) is reported by the next sweep', async () => {
       await pool([X1]);
       const { binding } = await store.bind(axb(A, B, { ttlSeconds: 60 }));
-      clock += 60_000;
+      f.clock += 60_000;
       // What a crashed sweeper leaves behind: released in Redis, never reported.
-      const r = await createScripts(redis).mutate(X1, clock, 0, 'release', binding.id);
+      const r = await createScripts(f.redis).mutate(X1, f.clock, 0, 'release', binding.id);
       expect(r.status).toBe('released');
-      expect(released).toHaveLength(0);
+      expect(f.released).toHaveLength(0);
       await store.sweepOnce();
-      expect(released.map((b) => b.id)).toEqual([binding.id]);
+      expect(f.released.map((b) => b.id)).toEqual([binding.id]);
       await store.sweepOnce();
-      expect(released).toHaveLength(1);
+      expect(f.released).toHaveLength(1);
     });
 
     it('update changes ttl, b and restrictions; the old b no longer reaches anyone', async () => {
       await pool([X1]);
       const { binding } = await store.bind(axb(A, B));
       const u = await store.update(binding.id, { ttlSeconds: 30, b: C, callRestriction: 'a-to-b', maxCallSeconds: 120 });
-      expect(u).toMatchObject({ b: C, expiresAt: clock + 30_000, callRestriction: 'a-to-b', maxCallSeconds: 120 });
+      expect(u).toMatchObject({ b: C, expiresAt: f.clock + 30_000, callRestriction: 'a-to-b', maxCallSeconds: 120 });
       expect(await store.lookup(B, X1)).toBeNull();
       expect(await store.lookup(C, X1)).toMatchObject({ target: A });
       expect(await store.lookup(A, X1)).toMatchObject({ target: C });
@@ -320,7 +285,7 @@ describe.each(BACKENDS)('binding store on %s redis', (backendName) => {
         { number: X3, areaCode: '755', tenant: T, group: G },
       ]);
       const areas: Record<string, string> = { [A]: '21', [B]: '755', [C]: '21', [D]: '999' };
-      const s = make({ areaOf: (n) => areas[n] });
+      const s = f.store({ areaOf: (n) => areas[n] });
       expect((await s.bind(axb(A, B, { areaCode: '10' }))).binding.x).toBe(X1);
       expect((await s.bind(axb(C, B))).binding.x).toBe(X3); // the callee B is in 755
       expect((await s.bind(axb(D, A))).binding.x).toBe(X2); // callee A in 21
@@ -336,7 +301,7 @@ describe.each(BACKENDS)('binding store on %s redis', (backendName) => {
         { number: X1, areaCode: '10', tenant: T, group: G },
         { number: X2, areaCode: '21', tenant: T, group: G },
       ]);
-      const s = make({ defaultAreaMatch: 'strict', areaOf: (n) => (n === B ? '21' : undefined) });
+      const s = f.store({ defaultAreaMatch: 'strict', areaOf: (n) => (n === B ? '21' : undefined) });
       expect((await s.bind(axb(A, B))).binding.x).toBe(X2);
       expect(await codeOf(s.bind(axb(C, B)))).toBe('PN_ERR_POOL_EXHAUSTED');
       expect((await s.bind(axb(C, D))).binding.x).toBeDefined();
@@ -354,7 +319,7 @@ describe.each(BACKENDS)('binding store on %s redis', (backendName) => {
 
     it('per-X cap limits live bindings on each X', async () => {
       await pool([X1, X2]);
-      const s = make({ maxBindingsPerX: 2 });
+      const s = f.store({ maxBindingsPerX: 2 });
       const parties = Array.from({ length: 10 }, (_, i) => `+86139000001${String(i).padStart(2, '0')}`);
       const got: string[] = [];
       for (let i = 0; i < 4; i++) got.push((await s.bind(axb(parties[2 * i] as string, parties[2 * i + 1] as string))).binding.x);
@@ -445,7 +410,7 @@ describe.each(BACKENDS)('binding store on %s redis', (backendName) => {
 
   it('reports PN_ERR_STORE_UNAVAILABLE when Redis cannot be reached', async () => {
     const dead = new Redis({ port: 1, host: '127.0.0.1', lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    const s = createBindingStore({ redis: dead, log, coolDownSeconds: 0, defaultReleaseAfterCallSeconds: 60, defaultAreaMatch: 'fallback' });
+    const s = createBindingStore({ redis: dead, log: quietLog, coolDownSeconds: 0, defaultReleaseAfterCallSeconds: 60, defaultAreaMatch: 'fallback' });
     expect(await codeOf(s.lookup(A, X1))).toBe('PN_ERR_STORE_UNAVAILABLE');
     expect(await codeOf(s.bind(axb(A, B)))).toBe('PN_ERR_STORE_UNAVAILABLE');
     dead.disconnect();
@@ -465,7 +430,7 @@ describe.each(BACKENDS)('derived indexes on %s redis', (backendName) => {
     const redis = backend.connect();
     let clock = 1_800_000_000_000;
     const released: string[] = [];
-    const store = createBindingStore({ redis, log, coolDownSeconds: 0, defaultReleaseAfterCallSeconds: 60, defaultAreaMatch: 'fallback', now: () => clock, onReleased: (b) => released.push(b.id) });
+    const store = createBindingStore({ redis, log: quietLog, coolDownSeconds: 0, defaultReleaseAfterCallSeconds: 60, defaultAreaMatch: 'fallback', now: () => clock, onReleased: (b) => released.push(b.id) });
     await store.addNumbers([X1, X2].map((number) => ({ number, areaCode: '10', tenant: T, group: G })));
     const ab = await store.bind({ tenant: T, group: G, mode: 'AXB', a: A, b: B, ttlSeconds: 60 });
     const ac = await store.bind({ tenant: T, group: G, mode: 'AXB', a: A, b: C, ttlSeconds: 600 });
@@ -485,7 +450,7 @@ describe.each(BACKENDS)('derived indexes on %s redis', (backendName) => {
     await store.sweepOnce();
     expect(released).toEqual([ab.binding.id]);
     // A fresh store allocates from the rebuilt pool view.
-    const s2 = createBindingStore({ redis, log, coolDownSeconds: 0, defaultReleaseAfterCallSeconds: 60, defaultAreaMatch: 'fallback', now: () => clock });
+    const s2 = createBindingStore({ redis, log: quietLog, coolDownSeconds: 0, defaultReleaseAfterCallSeconds: 60, defaultAreaMatch: 'fallback', now: () => clock });
     expect((await s2.bind({ tenant: T, group: G, mode: 'AXB', a: A, b: D, ttlSeconds: 60 })).binding.x).toBe(ab.binding.x);
   });
 });
