@@ -11,9 +11,9 @@ import type { BenchRow } from './types.ts';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const UAC_RTD = join(ROOT, 'bench/fixtures/uac-rtd.xml');
 
-/** Start `node --import tsx <script> args` and wait for a line matching `ready`. */
-export async function startNode(script: string, args: string[], ready: RegExp, timeoutMs = 20_000): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Start `node <nodeFlags> --import tsx <script> args` and wait for a line matching `ready`. */
+export async function startNode(script: string, args: string[], ready: RegExp, timeoutMs = 20_000, nodeFlags: readonly string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {

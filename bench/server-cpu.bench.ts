@@ -5,11 +5,10 @@
 // completed calls. Env (bench only): PN_BENCH_SERVER_NODE_FLAGS adds node flags to the server
 // process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); PN_BENCH_RATE / PN_BENCH_SECONDS override
 // the rate and duration.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { BenchFn } from './types.ts';
-import { loadRun, ROOT, startNode, stop, writeCsv } from './load.ts';
+import { loadRun, startNode, stop, writeCsv } from './load.ts';
 import { startSippUas, type SippUasHandle } from '../test/harness/sipp.ts';
 import { getFreePort, getFreeUdpTcpPort } from '../test/harness/ports.ts';
 
@@ -27,33 +26,6 @@ export function cpuMs(pid: number): { user: number; sys: number } {
   return { user: (Number(rest[11]) * 1000) / CLK_TCK, sys: (Number(rest[12]) * 1000) / CLK_TCK };
 }
 
-/** Like load.ts startNode, with extra node flags before `--import tsx`. */
-async function startServer(args: string[], nodeFlags: string[]): Promise<ChildProcess> {
-  if (nodeFlags.length === 0) return startNode('src/server/cli.ts', args, /"msg":"ready"/);
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(ROOT, 'src/server/cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server not ready: ${out.slice(-2000)}`)), 20_000);
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (/"msg":"ready"/.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${out.slice(-2000)}`));
-    });
-  });
-  child.stdout?.removeAllListeners('data');
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return child;
-}
-
 export const run: BenchFn = async ({ quick }) => {
   const rate = Number(process.env.PN_BENCH_RATE ?? 200);
   const seconds = Number(process.env.PN_BENCH_SECONDS ?? (quick ? 5 : 10));
@@ -64,7 +36,7 @@ export const run: BenchFn = async ({ quick }) => {
   const children: ChildProcess[] = [];
   let uas: SippUasHandle | undefined;
   try {
-    const server = await startServer(['--contact', `sip:127.0.0.1:${sipPort};transport=udp`, '--address', '127.0.0.1', '--port', String(adminPort), '--secret', SECRET, '--loglevel', 'info', '--no-cdrs'], nodeFlags);
+    const server = await startNode('src/server/cli.ts', ['--contact', `sip:127.0.0.1:${sipPort};transport=udp`, '--address', '127.0.0.1', '--port', String(adminPort), '--secret', SECRET, '--loglevel', 'info', '--no-cdrs'], /"msg":"ready"/, 20_000, nodeFlags);
     children.push(server);
     const app = await startNode('bench/apps/b2bua-app.ts', [String(adminPort), SECRET, `sip:callee@127.0.0.1:${calleePort}`], /ready/);
     children.push(app);
