@@ -124,8 +124,8 @@ export interface Established {
   bTag: string;
 }
 
-/** A calls X, B answers 200 at once, A ACKs: a confirmed call on both legs. */
-export async function establishCall(env: ConformanceEnv, a: Peer, b: Peer, x: string, o: Partial<InviteOpts> = {}): Promise<Established> {
+/** A calls X and B answers 200 at once; A has the 200 and has not ACKed it yet. */
+export async function answeredCall(env: ConformanceEnv, a: Peer, b: Peer, x: string, o: Partial<InviteOpts> = {}): Promise<Established & { ok: SipMsg }> {
   const sip = env.stack.sipPort;
   const call = callerInvite(a, { ...o, x });
   await a.send(call.invite, sip);
@@ -133,7 +133,13 @@ export async function establishCall(env: ConformanceEnv, a: Peer, b: Peer, x: st
   const bTag = newTag();
   await b.send(responseTo(bInvite, 200, 'OK', { toTag: bTag, headers: [...calleeHeaders(bInvite, b), 'Content-Type: application/sdp'], body: calleeSdp(bInvite) }), sip);
   const ok = await a.waitFor(isStatus(200), "the caller's 200");
-  await ackAnswer(a, sip, call, ok);
+  return { call, bInvite, bTag, ok };
+}
+
+/** A calls X, B answers 200 at once, A ACKs: a confirmed call on both legs. */
+export async function establishCall(env: ConformanceEnv, a: Peer, b: Peer, x: string, o: Partial<InviteOpts> = {}): Promise<Established> {
+  const { call, bInvite, bTag, ok } = await answeredCall(env, a, b, x, o);
+  await ackAnswer(a, env.stack.sipPort, call, ok);
   await b.waitFor(isRequest('ACK'), 'the ACK at B');
   return { call, bInvite, bTag };
 }

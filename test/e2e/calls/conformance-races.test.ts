@@ -8,6 +8,7 @@ import { calleeInDialog, inDialog, sdp, sipText, type SipMsg } from './conforman
 import {
   A,
   ackAnswer,
+  answeredCall,
   bindAB,
   calleeHeaders,
   calleeSdp,
@@ -106,11 +107,7 @@ it('A retransmits its INVITE after our 200: the 200 is sent again, no second B l
   const binding = await bindAB(env);
   const { a, b } = await env.peers();
   const sip = env.stack.sipPort;
-  const call = callerInvite(a, { x: binding.x });
-  await a.send(call.invite, sip);
-  const inv = await b.waitFor(isRequest('INVITE'), 'B-leg INVITE');
-  await b.send(responseTo(inv, 200, 'OK', { toTag: newTag(), headers: [...calleeHeaders(inv, b), 'Content-Type: application/sdp'], body: calleeSdp(inv) }), sip);
-  const ok = await a.waitFor(isStatus(200), '200 at A');
+  const { call, bInvite: inv, ok } = await answeredCall(env, a, b, binding.x);
   const seen = a.received.length;
   await a.send(call.invite, sip);
   // RFC 3261 §13.3.1.4: the 2xx is retransmitted until the ACK comes.
@@ -177,12 +174,7 @@ it('A and B hang up at the same moment right after the answer: both BYEs are ans
   const binding = await bindAB(env);
   const { a, b } = await env.peers();
   const sip = env.stack.sipPort;
-  const call = callerInvite(a, { x: binding.x });
-  await a.send(call.invite, sip);
-  const inv = await b.waitFor(isRequest('INVITE'), 'B-leg INVITE');
-  const bTag = newTag();
-  await b.send(responseTo(inv, 200, 'OK', { toTag: bTag, headers: [...calleeHeaders(inv, b), 'Content-Type: application/sdp'], body: calleeSdp(inv) }), sip);
-  const ok = await a.waitFor(isStatus(200), '200 at A');
+  const { call, bInvite: inv, bTag, ok } = await answeredCall(env, a, b, binding.x);
   await b.waitFor(isRequest('ACK'), 'ACK at B');
   // B's BYE reaches us before A's ACK; A's ACK and BYE follow back to back.
   const bBye = calleeInDialog(inv, bTag, 'BYE', b.port, 1);
