@@ -122,6 +122,16 @@ async function establishedCall(e: Env): Promise<{ callId: string; ok: string }> 
   return { callId, ok };
 }
 
+/** Once the overload has cleared, a new INVITE reaches the app again (its answer: 486). */
+async function expectAdmittedOnceCleared(e: Env): Promise<void> {
+  await waitFor(() => !e.server.stats().overload.overloaded, 5000, 'overload cleared');
+  const after = await invite(e, 'busy');
+  const busy = await finalFor(e, after.callId);
+  expect(statusOf(busy)).toBe(486);
+  expect(e.offered).toContain(after.callId);
+  await ack(e, busy, after.callId, after.branch);
+}
+
 function expectOverload503(res: string, retryAfter: number): void {
   expect(statusOf(res)).toBe(503);
   expect(res).toMatch(/^SIP\/2\.0 503 Service Unavailable\r\n/);
@@ -172,12 +182,7 @@ describe('SIP overload control', () => {
     for (const r of e.held) r.send(486);
     for (const h of held) await ack(e, await finalFor(e, h.callId), h.callId, h.branch);
     expect(e.server.stats().unansweredInvites).toBe(0);
-    await waitFor(() => !e.server.stats().overload.overloaded, 5000, 'overload cleared');
-    const after = await invite(e, 'busy');
-    const busy = await finalFor(e, after.callId);
-    expect(statusOf(busy)).toBe(486);
-    expect(e.offered).toContain(after.callId);
-    await ack(e, busy, after.callId, after.branch);
+    await expectAdmittedOnceCleared(e);
     expect(await registry.getSingleMetricAsString('pn_sip_overloaded')).toMatch(/^pn_sip_overloaded 0$/m);
   });
 
@@ -211,11 +216,6 @@ describe('SIP overload control', () => {
     await ack(e, res, refused.callId, refused.branch);
 
     // The loop runs freely again: after a calm window the overload clears.
-    await waitFor(() => !e.server.stats().overload.overloaded, 5000, 'overload cleared');
-    const after = await invite(e, 'busy');
-    const busy = await finalFor(e, after.callId);
-    expect(statusOf(busy)).toBe(486);
-    expect(e.offered).toContain(after.callId);
-    await ack(e, busy, after.callId, after.branch);
+    await expectAdmittedOnceCleared(e);
   });
 });
