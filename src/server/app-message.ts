@@ -2,7 +2,7 @@
 // server does (start line, header lines, body = everything after the first blank line; the app's
 // Content-Length is ignored because srf computes it in UTF-16 units), then filter and normalise
 // the header lines.
-import type { Header, SipRequest, SipResponse } from '../sip/message/types.ts';
+import { EMPTY_BODY, type Header, type SipRequest, type SipResponse } from '../sip/message/types.ts';
 
 export class AppMessageError extends Error {
   constructor(message: string) {
@@ -62,11 +62,9 @@ function normalizeHeaderName(name: string, key: string): string {
   return capitalizeAfterDash(name);
 }
 
-const EMPTY = Buffer.alloc(0);
-
 /** A body the request keeps for its transaction's lifetime: its own memory, not a pinned 8 KB pool slab. */
 function ownedUtf8(text: string): Buffer {
-  if (text === '') return EMPTY;
+  if (text === '') return EMPTY_BODY;
   const out = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'utf8'));
   out.write(text, 0, 'utf8');
   return out;

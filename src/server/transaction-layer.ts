@@ -8,7 +8,7 @@ import { identityOf } from '../sip/message/identity.ts';
 import { canonicalHeaderName, getHeader, getHeaders, splitHeaderList } from '../sip/message/headers.ts';
 import { parseVia, formatVia, topVia } from '../sip/message/via.ts';
 import { parseCSeq } from '../sip/message/cseq.ts';
-import type { Header, SipMessage, SipRequest, SipResponse, Via } from '../sip/message/types.ts';
+import { EMPTY_BODY, type Header, type SipMessage, type SipRequest, type SipResponse, type Via } from '../sip/message/types.ts';
 import { reasonPhrase } from '../sip/status.ts';
 import { checkRequestSanity, checkResponseSanity, rejectionForParseFailure, type SanityFailure, type SanityOptions } from '../sip/sanity.ts';
 import { ictReduce, ictStart, type IctMachine } from '../sip/transaction/ict.ts';
@@ -172,8 +172,6 @@ class ClientTx implements ClientTransaction {
     return this.machine.state;
   }
 }
-
-const NO_BYTES = Buffer.alloc(0);
 
 const REQUEST_COPY_HEADERS = ['from', 'to', 'call-id', 'cseq'] as const;
 
@@ -613,7 +611,7 @@ export class TransactionLayer {
     if (!tx.finished && input.type === 'response' && input.status >= 200) {
       tx.finished = true;
       tx.request = identityOf(tx.request);
-      tx.buf = NO_BYTES;
+      tx.buf = EMPTY_BODY;
     }
   }
 

@@ -4,10 +4,9 @@
 // response; keeping the whole parsed message that long (every header, the body) was most of the
 // SIP server's heap under load, and major GCs over it stalled calls.
 import { canonicalHeaderName } from './headers.ts';
-import type { Header, SipMessage } from './types.ts';
+import { EMPTY_BODY, type Header, type SipMessage } from './types.ts';
 
 const KEPT = new Set(['via', 'from', 'to', 'call-id', 'cseq', 'route']);
-const EMPTY = Buffer.alloc(0);
 
 /**
  * The same text in a string of its own. A header value is a V8 slice of the whole message text
@@ -32,5 +31,5 @@ export function identityOf<T extends SipMessage>(msg: T): T {
     headers.push({ name: detachedString(h.name), value: detachedString(h.value) });
   }
   const start = msg.kind === 'request' ? { uri: detachedString(msg.uri) } : { reason: detachedString(msg.reason) };
-  return { ...msg, ...start, headers, body: EMPTY };
+  return { ...msg, ...start, headers, body: EMPTY_BODY };
 }

@@ -2,6 +2,9 @@
 // Header values are kept as text (unfolded, trimmed) so unknown headers and their order survive a
 // round trip; typed accessors (headers.ts, via.ts, name-addr.ts, cseq.ts) parse on demand.
 
+/** A zero-length body or byte string, shared (there is nothing in it to change). */
+export const EMPTY_BODY: Buffer = Buffer.alloc(0);
+
 export interface Header {
   /** The name as written on the wire (case and compact form preserved). */
   name: string;
