@@ -1,22 +1,12 @@
 // Binding ids carry their privacy number, so get(id) goes straight to X's slot in one round trip.
-import { randomFillSync } from 'node:crypto';
+import { randomBytesFromPool } from '../infra/random-pool.ts';
 
 const ID_RE = /^([1-9]\d{7,14})-([0-9a-f]{16})$/;
 
-// Random bytes drawn from the CSPRNG 4 KiB at a time: one call per 512 ids instead of one each
-// (a synchronous randomBytes() per binding was ~3% of the allocation CPU).
-const POOL = Buffer.alloc(4096);
-let poolOffset = POOL.length;
-
-/** `bytes` random bytes as lowercase hex (bytes <= 64). */
+/** `bytes` random bytes as lowercase hex. */
 export function randomHex(bytes: number): string {
-  if (poolOffset + bytes > POOL.length) {
-    randomFillSync(POOL);
-    poolOffset = 0;
-  }
-  const hex = POOL.toString('hex', poolOffset, poolOffset + bytes);
-  poolOffset += bytes;
-  return hex;
+  const { bytes: pool, at } = randomBytesFromPool(bytes);
+  return pool.toString('hex', at, at + bytes);
 }
 
 export function newBindingId(x: string): string {
