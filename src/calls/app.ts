@@ -18,8 +18,8 @@ import type { CallsSrf, SrfDialog, SrfIncomingRequest, SrfMessage, SrfOutgoingRe
 import { TrunkTable } from './trunks.ts';
 import { answerOptions } from './options.ts';
 import { relayInfo } from './info-relay.ts';
-import { relayUpdate, type UpdateRewrite } from './update-relay.ts';
-import { endModifies, relayModify, type ModifyState } from './modify-relay.ts';
+import { relayUpdate } from './update-relay.ts';
+import { endModifies, relayModify, type ModifyState, type OfferRewrite } from './modify-relay.ts';
 import type { Trunk } from './trunks.ts';
 
 export type CallMetricOutcome = CallOutcome | 'rejected-untrusted' | 'rejected-invalid';
@@ -434,12 +434,14 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
         end('callee');
         release(uas);
       });
-      // Re-INVITE either way (hold/resume, codec change): offer and answer scrubbed in transit.
-      uas.on('modify', (mreq, mres) => relayModify(modifies, uas, uac, mreq, mres, callerDigits, calleeDigits, log));
-      uac.on('modify', (mreq, mres) => relayModify(modifies, uac, uas, mreq, mres, calleeDigits, callerDigits, log));
-      // UPDATE with an offer either way: rewritten like a re-INVITE's, one offer at a time.
-      uas.on('update', (ureq, ures) => relayUpdate(uas, uac, ureq, ures, scrubbing(callerDigits, calleeDigits), log, modifies));
-      uac.on('update', (ureq, ures) => relayUpdate(uac, uas, ureq, ures, scrubbing(calleeDigits, callerDigits), log, modifies));
+      // Re-INVITE and UPDATE offers either way (hold/resume, codec change), one at a time: offer
+      // and answer scrubbed in transit.
+      const fromCaller = scrubbing(callerDigits, calleeDigits);
+      const fromCallee = scrubbing(calleeDigits, callerDigits);
+      uas.on('modify', (mreq, mres) => relayModify(modifies, uas, uac, mreq, mres, fromCaller, log));
+      uac.on('modify', (mreq, mres) => relayModify(modifies, uac, uas, mreq, mres, fromCallee, log));
+      uas.on('update', (ureq, ures) => relayUpdate(modifies, uas, uac, ureq, ures, fromCaller, log));
+      uac.on('update', (ureq, ures) => relayUpdate(modifies, uac, uas, ureq, ures, fromCallee, log));
       // DTMF sent as INFO (an IVR behind the callee), checked and relayed either way.
       uas.on('info', (ireq, ires) => relayInfo(uac, ireq, ires, callerDigits, log));
       uac.on('info', (ireq, ires) => relayInfo(uas, ireq, ires, calleeDigits, log));
@@ -485,7 +487,7 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
 }
 
 /** Offer and answer of a relayed UPDATE, scrubbed of the numbers that must not cross. */
-function scrubbing(forbiddenTowards: readonly string[], forbiddenBack: readonly string[]): UpdateRewrite {
+function scrubbing(forbiddenTowards: readonly string[], forbiddenBack: readonly string[]): OfferRewrite {
   return {
     offer: (sdp) => scrubSdp(sdp, { forbidden: forbiddenTowards }) ?? '',
     answer: (sdp) => scrubSdp(sdp, { forbidden: forbiddenBack }),

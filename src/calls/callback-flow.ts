@@ -25,11 +25,12 @@ import { serialAttempts } from './failover.ts';
 import type { AttemptFailure, SerialResult } from './failover.ts';
 import { buildCalleeInviteHeaders, REASON_MAX_DURATION, REASON_NETWORK, REASON_NO_ANSWER, REASON_SHUTDOWN } from './headers.ts';
 import { numberNeedles } from './numbers.ts';
-import { scrubSdp, SDP_HEADERS } from './sdp.ts';
+import { scrubSdp } from './sdp.ts';
 import { isSipError } from './srf-types.ts';
-import type { SrfDialog, SrfMessage, SrfOutgoingResponse, SrfSentRequest } from './srf-types.ts';
+import type { SrfDialog, SrfSentRequest } from './srf-types.ts';
 import { relayInfo } from './info-relay.ts';
-import { relayUpdate, type UpdateRewrite } from './update-relay.ts';
+import { relayUpdate } from './update-relay.ts';
+import { endModifies, relayModify, type ModifyState, type OfferRewrite } from './modify-relay.ts';
 
 /** Whom to call, through which gateways (Request-URIs in failover order), showing X. */
 export interface CallbackPlan {
@@ -323,20 +324,28 @@ export function runCallbackFlow(deps: CallbackFlowDeps, plan: CallbackPlan, repo
     connected = true;
     log.info('callback connected');
     safeReport({ type: 'connected' });
+    const modifies: ModifyState = {};
+    // An offer still waiting for the other leg is answered 487 when the call ends (RFC 3261 §15.1.2).
+    const endConnected = (e: CallbackEnd): void => {
+      endModifies(modifies, log);
+      end(e);
+    };
     a.on('destroy', () => {
-      end(connectedEnd('a'));
+      endConnected(connectedEnd('a'));
       bye(b);
     });
     b.on('destroy', () => {
-      end(connectedEnd('b'));
+      endConnected(connectedEnd('b'));
       bye(a);
     });
-    // Re-INVITEs either way (hold/resume): scrubbed, and stamped with the receiving leg's origin.
-    a.on('modify', (req, res) => relay(req, res, a, b, { toOther: originB, back: originA, forbiddenTowards: aDigits, forbiddenBack: bDigits }));
-    b.on('modify', (req, res) => relay(req, res, b, a, { toOther: originA, back: originB, forbiddenTowards: bDigits, forbiddenBack: aDigits }));
-    // UPDATE with an offer either way: rewritten like a re-INVITE's.
-    a.on('update', (req, res) => relayUpdate(a, b, req, res, restamping(originB, originA, aDigits, bDigits), log));
-    b.on('update', (req, res) => relayUpdate(b, a, req, res, restamping(originA, originB, bDigits, aDigits), log));
+    // Re-INVITE and UPDATE offers either way (hold/resume), one at a time: scrubbed, and stamped
+    // with the receiving leg's origin.
+    const fromA = restamping(originB, originA, aDigits, bDigits);
+    const fromB = restamping(originA, originB, bDigits, aDigits);
+    a.on('modify', (req, res) => relayModify(modifies, a, b, req, res, fromA, log));
+    b.on('modify', (req, res) => relayModify(modifies, b, a, req, res, fromB, log));
+    a.on('update', (req, res) => relayUpdate(modifies, a, b, req, res, fromA, log));
+    b.on('update', (req, res) => relayUpdate(modifies, b, a, req, res, fromB, log));
     // DTMF sent as INFO, checked and relayed either way.
     a.on('info', (req, res) => relayInfo(b, req, res, aDigits, log));
     b.on('info', (req, res) => relayInfo(a, req, res, bDigits, log));
@@ -346,7 +355,7 @@ export function runCallbackFlow(deps: CallbackFlowDeps, plan: CallbackPlan, repo
     const hangupBoth = (by: 'api' | 'shutdown' | 'max-duration'): void => {
       if (ended) return;
       const e = connectedEnd(by);
-      end(e);
+      endConnected(e);
       bye(a, REASONS[e.reason]);
       bye(b, REASONS[e.reason]);
     };
@@ -358,33 +367,6 @@ export function runCallbackFlow(deps: CallbackFlowDeps, plan: CallbackPlan, repo
         hangupBoth('max-duration');
       }, seconds * 1000);
     }
-  }
-
-  function relay(
-    req: SrfMessage,
-    res: SrfOutgoingResponse,
-    from: SrfDialog,
-    to: SrfDialog,
-    o: { toOther: OriginSequence; back: OriginSequence; forbiddenTowards: readonly string[]; forbiddenBack: readonly string[] },
-  ): void {
-    if (!req.body) {
-      // A re-INVITE without offer (RFC 3261 §14.1): our current session towards that leg is the offer.
-      const body = from.local.sdp;
-      res.send(200, body ? { headers: SDP_HEADERS, body } : {});
-      return;
-    }
-    const offer = o.toOther.stamp(scrubSdp(req.body, { forbidden: o.forbiddenTowards }) ?? '');
-    to.modify(offer).then(
-      (answer) => {
-        const body = answer ? o.back.stamp(scrubSdp(answer, { forbidden: o.forbiddenBack }) ?? '') : undefined;
-        if (body !== undefined) from.local.sdp = body;
-        res.send(200, body !== undefined ? { headers: SDP_HEADERS, body } : {});
-      },
-      (err: unknown) => {
-        log.info({ status: isSipError(err) ? err.status : undefined }, 're-INVITE refused by the other leg');
-        res.send(isSipError(err) ? err.status : 500);
-      },
-    );
   }
 
   const stop = (why: 'api' | 'shutdown'): void => {
@@ -411,7 +393,7 @@ export function runCallbackFlow(deps: CallbackFlowDeps, plan: CallbackPlan, repo
 }
 
 /** Offer and answer of a relayed UPDATE: scrubbed, and stamped with the origin line each leg knows from us. */
-function restamping(toOther: OriginSequence, back: OriginSequence, forbiddenTowards: readonly string[], forbiddenBack: readonly string[]): UpdateRewrite {
+function restamping(toOther: OriginSequence, back: OriginSequence, forbiddenTowards: readonly string[], forbiddenBack: readonly string[]): OfferRewrite {
   return {
     offer: (sdp) => toOther.stamp(scrubSdp(sdp, { forbidden: forbiddenTowards }) ?? ''),
     answer: (sdp) => back.stamp(scrubSdp(sdp, { forbidden: forbiddenBack }) ?? ''),

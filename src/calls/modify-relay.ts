@@ -3,9 +3,17 @@
 // at a time per call (RFC 3261 §14.2, RFC 3311 §5.2), and one still pending when the call ends is
 // answered 487 (§15.1.2).
 import type { Logger } from 'pino';
-import { scrubSdp, SDP_HEADERS } from './sdp.ts';
+import { SDP_HEADERS } from './sdp.ts';
 import { isSipError } from './srf-types.ts';
 import type { SrfDialog, SrfMessage, SrfOutgoingResponse } from './srf-types.ts';
+
+/** How an offer and its answer are rewritten in transit (scrubbed; the callback flow also restamps the origin). */
+export interface OfferRewrite {
+  /** The offer as it goes to the other leg. */
+  offer(sdp: string): string;
+  /** The other leg's answer as it goes back to the sender. */
+  answer(sdp: string): string | undefined;
+}
 
 /** The offer (re-INVITE or UPDATE) being relayed in a call, if any: who sent it and our pending answer to it. */
 export interface ModifyState {
@@ -51,16 +59,7 @@ export function beginOffer(state: ModifyState, from: SrfDialog, res: SrfOutgoing
   };
 }
 
-export function relayModify(
-  state: ModifyState,
-  from: SrfDialog,
-  to: SrfDialog,
-  req: SrfMessage,
-  res: SrfOutgoingResponse,
-  forbiddenTowards: readonly string[],
-  forbiddenBack: readonly string[],
-  log: Logger,
-): void {
+export function relayModify(state: ModifyState, from: SrfDialog, to: SrfDialog, req: SrfMessage, res: SrfOutgoingResponse, rewrite: OfferRewrite, log: Logger): void {
   if (!req.body && !state.ended && !state.pending) {
     // A re-INVITE without offer (RFC 3261 §14.1): answer with our current session.
     const body = from.local.sdp;
@@ -70,12 +69,13 @@ export function relayModify(
   // One offerless while another offer is outstanding collides like any other (§14.2).
   const done = beginOffer(state, from, res, log);
   if (done === null) return;
-  const offer = scrubSdp(req.body, { forbidden: forbiddenTowards }) ?? '';
-  to.modify(offer).then(
+  to.modify(rewrite.offer(req.body ?? '')).then(
     (answer) => {
       done();
-      const body = scrubSdp(answer, { forbidden: forbiddenBack });
-      reply(res, 200, body ? { headers: SDP_HEADERS, body } : {}, log);
+      const body = answer ? rewrite.answer(answer) : undefined;
+      // What we last gave this leg: a later re-INVITE without offer is answered with it.
+      if (body !== undefined) from.local.sdp = body;
+      reply(res, 200, body !== undefined ? { headers: SDP_HEADERS, body } : {}, log);
     },
     (err: unknown) => {
       done();

@@ -2,35 +2,20 @@
 // hold by UPDATE) must reach the other party, or the two sides stop agreeing on the media; its
 // answer comes back the same way. Offer and answer are rewritten in transit like a re-INVITE's
 // (scrubbed of the parties' numbers; the callback flow also restamps the origin line). An UPDATE
-// without a body (a session refresh) is answered here. Given the call's offer state (shared with
-// the re-INVITE relay), colliding offers are refused as RFC 3311 §5.2 says.
+// without a body (a session refresh) is answered here. The call's offer state is shared with the
+// re-INVITE relay, so colliding offers are refused as RFC 3311 §5.2 says.
 import type { Logger } from 'pino';
-import { beginOffer, type ModifyState } from './modify-relay.ts';
+import { beginOffer, type ModifyState, type OfferRewrite } from './modify-relay.ts';
 import { SDP_HEADERS } from './sdp.ts';
 import { isSipError } from './srf-types.ts';
 import type { SrfDialog, SrfMessage, SrfOutgoingResponse } from './srf-types.ts';
 
-export interface UpdateRewrite {
-  /** The offer as it goes to the other leg. */
-  offer(sdp: string): string;
-  /** The other leg's answer as it goes back to the sender. */
-  answer(sdp: string): string | undefined;
-}
-
-export function relayUpdate(
-  from: SrfDialog,
-  to: SrfDialog,
-  req: SrfMessage,
-  res: SrfOutgoingResponse,
-  rewrite: UpdateRewrite,
-  log: Logger,
-  state?: ModifyState,
-): void {
+export function relayUpdate(state: ModifyState, from: SrfDialog, to: SrfDialog, req: SrfMessage, res: SrfOutgoingResponse, rewrite: OfferRewrite, log: Logger): void {
   if (!req.body) {
     res.send(200);
     return;
   }
-  const done = state ? beginOffer(state, from, res, log) : () => undefined;
+  const done = beginOffer(state, from, res, log);
   if (done === null) return;
   const offer = rewrite.offer(req.body);
   to.request({ method: 'UPDATE', headers: SDP_HEADERS, body: offer }).then(
