@@ -58,9 +58,10 @@ export function encodeFrame(payload: string): Buffer {
 }
 
 /**
- * The frame of `buildPayload(tokens, sip)` with the SIP message already in bytes: the same bytes as
- * `encodeFrame(buildPayload(tokens, sip.toString('utf8')))`, without turning the message into a
- * string and back (the server serialises every message to bytes anyway).
+ * The frame of a message to an app: leader tokens (joined by `|`) and, when given, CRLF and the SIP
+ * message, already in bytes: the same bytes as `encodeFrame(leader + '\r\n' + sip.toString('utf8'))`,
+ * without turning the message into a string and back (the server serialises every message to bytes).
+ * Tokens must not contain | or CR/LF (each is replaced by a space).
  */
 export function encodeMessageFrame(tokens: readonly string[], sip?: Buffer): Buffer {
   const leader = buildLeader(tokens);
@@ -84,12 +85,6 @@ export function splitPayload(payload: string): Payload {
   const crlf = payload.indexOf('\r\n');
   const leader = crlf < 0 ? payload : payload.slice(0, crlf);
   return { tokens: leader.split('|'), sip: crlf < 0 ? '' : payload.slice(crlf + 2) };
-}
-
-/** Build a payload from leader tokens and an optional SIP message. Tokens must not contain | or CR/LF. */
-export function buildPayload(tokens: readonly string[], sip?: string): string {
-  const leader = buildLeader(tokens);
-  return sip === undefined ? leader : `${leader}\r\n${sip}`;
 }
 
 /** Leader tokens joined by `|`, each with `|`, CR and LF replaced by a space. */
