@@ -17,9 +17,8 @@ import { isSipError } from './srf-types.ts';
 import type { CallsSrf, SrfDialog, SrfIncomingRequest, SrfMessage, SrfOutgoingResponse, SrfReceivedResponse, SrfSentRequest } from './srf-types.ts';
 import { TrunkTable } from './trunks.ts';
 import { answerOptions } from './options.ts';
-import { relayInfo } from './info-relay.ts';
-import { relayUpdate } from './update-relay.ts';
-import { endModifies, relayModify, type ModifyState, type OfferRewrite } from './modify-relay.ts';
+import { relayBetweenLegs } from './leg-relay.ts';
+import { endModifies, type ModifyState, type OfferRewrite } from './modify-relay.ts';
 import type { Trunk } from './trunks.ts';
 
 export type CallMetricOutcome = CallOutcome | 'rejected-untrusted' | 'rejected-invalid';
@@ -434,20 +433,13 @@ export function createCallsApp(deps: CallsAppDeps): CallsApp {
         end('callee');
         release(uas);
       });
-      // Re-INVITE and UPDATE offers either way (hold/resume, codec change), one at a time: offer
-      // and answer scrubbed in transit.
-      const fromCaller = scrubbing(callerDigits, calleeDigits);
-      const fromCallee = scrubbing(calleeDigits, callerDigits);
-      uas.on('modify', (mreq, mres) => relayModify(modifies, uas, uac, mreq, mres, fromCaller, log));
-      uac.on('modify', (mreq, mres) => relayModify(modifies, uac, uas, mreq, mres, fromCallee, log));
-      uas.on('update', (ureq, ures) => relayUpdate(modifies, uas, uac, ureq, ures, fromCaller, log));
-      uac.on('update', (ureq, ures) => relayUpdate(modifies, uac, uas, ureq, ures, fromCallee, log));
-      // DTMF sent as INFO (an IVR behind the callee), checked and relayed either way.
-      uas.on('info', (ireq, ires) => relayInfo(uac, ireq, ires, callerDigits, log));
-      uac.on('info', (ireq, ires) => relayInfo(uas, ireq, ires, calleeDigits, log));
-      // No transfers: REFER would reveal or reach a party outside the binding.
-      uas.on('refer', (_r, s) => s.send(403));
-      uac.on('refer', (_r, s) => s.send(403));
+      // Offers scrubbed in transit either way (hold/resume, codec change), DTMF INFO, no REFER.
+      relayBetweenLegs(
+        modifies,
+        { dialog: uas, digits: callerDigits, rewrite: scrubbing(callerDigits, calleeDigits) },
+        { dialog: uac, digits: calleeDigits, rewrite: scrubbing(calleeDigits, callerDigits) },
+        log,
+      );
 
       const hangupBoth = (by: HangupBy, reason: string): void => {
         end(by);

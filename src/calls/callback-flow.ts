@@ -28,9 +28,8 @@ import { numberNeedles } from './numbers.ts';
 import { scrubSdp } from './sdp.ts';
 import { isSipError } from './srf-types.ts';
 import type { SrfDialog, SrfSentRequest } from './srf-types.ts';
-import { relayInfo } from './info-relay.ts';
-import { relayUpdate } from './update-relay.ts';
-import { endModifies, relayModify, type ModifyState, type OfferRewrite } from './modify-relay.ts';
+import { relayBetweenLegs } from './leg-relay.ts';
+import { endModifies, type ModifyState, type OfferRewrite } from './modify-relay.ts';
 
 /** Whom to call, through which gateways (Request-URIs in failover order), showing X. */
 export interface CallbackPlan {
@@ -338,20 +337,14 @@ export function runCallbackFlow(deps: CallbackFlowDeps, plan: CallbackPlan, repo
       endConnected(connectedEnd('b'));
       bye(a);
     });
-    // Re-INVITE and UPDATE offers either way (hold/resume), one at a time: scrubbed, and stamped
-    // with the receiving leg's origin.
-    const fromA = restamping(originB, originA, aDigits, bDigits);
-    const fromB = restamping(originA, originB, bDigits, aDigits);
-    a.on('modify', (req, res) => relayModify(modifies, a, b, req, res, fromA, log));
-    b.on('modify', (req, res) => relayModify(modifies, b, a, req, res, fromB, log));
-    a.on('update', (req, res) => relayUpdate(modifies, a, b, req, res, fromA, log));
-    b.on('update', (req, res) => relayUpdate(modifies, b, a, req, res, fromB, log));
-    // DTMF sent as INFO, checked and relayed either way.
-    a.on('info', (req, res) => relayInfo(b, req, res, aDigits, log));
-    b.on('info', (req, res) => relayInfo(a, req, res, bDigits, log));
-    // No transfers: REFER would reach a party outside the binding.
-    a.on('refer', (_r, s) => s.send(403));
-    b.on('refer', (_r, s) => s.send(403));
+    // Offers either way (hold/resume): scrubbed, and stamped with the receiving leg's origin;
+    // DTMF INFO; no REFER.
+    relayBetweenLegs(
+      modifies,
+      { dialog: a, digits: aDigits, rewrite: restamping(originB, originA, aDigits, bDigits) },
+      { dialog: b, digits: bDigits, rewrite: restamping(originA, originB, bDigits, aDigits) },
+      log,
+    );
     const hangupBoth = (by: 'api' | 'shutdown' | 'max-duration'): void => {
       if (ended) return;
       const e = connectedEnd(by);
